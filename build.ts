@@ -1,0 +1,378 @@
+/**
+ * Builds the charm executable and packs the `.charm`.
+ *
+ *   deno run -A build.ts build [--target x86_64|aarch64] [--out DIR] [--form compile|bundle]
+ *   deno run -A build.ts pack  [--target x86_64|aarch64] [--form compile|bundle]
+ *
+ * The charm is one `deno compile`d executable when Deno's compile runtime (`denort`) is available:
+ * named by DENORT_BIN, already cached, or downloadable. Where it is not (our build machines reach
+ * only the npm registry), the same program is bundled into one JavaScript file that the Deno
+ * binary running this build executes, behind a small `dispatch` launcher. Either way Juju runs
+ * `dispatch`, so nothing else cares which form was built.
+ */
+import { deflateRawSync } from "node:zlib";
+import { parse, stringify } from "yaml";
+
+const ROOT = new URL(".", import.meta.url).pathname;
+const ENTRY = `${ROOT}src/main.ts`;
+const BUNDLE_NAME = "gateway-api-integrator.js";
+
+/** What the charm process may do: run hook tools, read its context, talk to the Kubernetes API,
+ * write temporary files (secret contents are handed to Juju through files). Same for both forms. */
+const PERMISSIONS = [
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-net",
+  "--allow-sys",
+];
+
+const TARGETS = {
+  x86_64: { triple: "x86_64-unknown-linux-gnu", platform: "amd64" },
+  aarch64: { triple: "aarch64-unknown-linux-gnu", platform: "arm64" },
+} as const;
+type Arch = keyof typeof TARGETS;
+type Form = "compile" | "bundle";
+
+interface Options {
+  command: "build" | "pack";
+  arch: Arch;
+  out: string;
+  form?: Form;
+}
+
+function fail(message: string): never {
+  console.error(`build.ts: ${message}`);
+  Deno.exit(1);
+}
+
+function parseArgs(args: string[]): Options {
+  const [command, ...rest] = args;
+  if (command !== "build" && command !== "pack") {
+    fail(
+      `usage: build.ts build|pack [--target x86_64|aarch64] [--out DIR] [--form compile|bundle]`,
+    );
+  }
+  const options: Options = { command, arch: hostArch(), out: `${ROOT}charm` };
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    const value = rest[++i];
+    if (value === undefined) fail(`${flag} needs a value`);
+    if (flag === "--target") {
+      const arch = value.startsWith("aarch64")
+        ? "aarch64"
+        : value.startsWith("x86_64")
+        ? "x86_64"
+        : null;
+      if (arch === null) fail(`unknown target ${value}: use x86_64 or aarch64`);
+      options.arch = arch;
+    } else if (flag === "--out") {
+      options.out = value.replace(/\/+$/, "");
+    } else if (flag === "--form") {
+      if (value !== "compile" && value !== "bundle") {
+        fail(`unknown form ${value}: use compile or bundle`);
+      }
+      options.form = value;
+    } else {
+      fail(`unknown option ${flag}`);
+    }
+  }
+  return options;
+}
+
+function hostArch(): Arch {
+  return Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
+}
+
+async function deno(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    ok: out.success,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where `deno compile` caches the runtime it downloads for a target. */
+async function cachedRuntime(triple: string): Promise<string | null> {
+  const info = await deno(["info", "--json"]);
+  const denoDir = info.ok ? (JSON.parse(info.stdout).denoDir as string) : null;
+  if (!denoDir) return null;
+  const path = `${denoDir}/dl/release/v${Deno.version.deno}/denort-${triple}.zip`;
+  return (await exists(path)) ? path : null;
+}
+
+/** Compiles the executable; returns null (with the reason) when no compile runtime can be had. */
+async function compile(options: Options, target: string): Promise<string | null> {
+  const triple = TARGETS[options.arch].triple;
+  const args = [
+    "compile",
+    "--no-check",
+    "--target",
+    triple,
+    "--output",
+    target,
+    ...PERMISSIONS,
+    ENTRY,
+  ];
+  const result = await deno(args);
+  if (result.ok) return null;
+  // Deno says "Setting up base binary" when it cannot obtain denort (no cache, no download).
+  if (/Setting up base binary|denort/i.test(result.stderr)) {
+    const causes = result.stderr.split("\n").map((line) => line.trim())
+      .filter((line) => /^\d+: /.test(line) && !line.includes("<unknown>"));
+    const cause = causes.at(-1)?.replace(/^\d+: /, "");
+    return `deno compile could not obtain denort (${cause ?? "no detail"})`;
+  }
+  fail(`deno compile failed:\n${result.stderr}`);
+}
+
+function launcher(): string {
+  return `#!/bin/sh
+# gateway-api-integrator launcher (bundle form): runs the bundled charm with the Deno runtime
+# shipped next to it. Juju gives hooks no HOME, so Deno's cache (code cache included) goes to a
+# writable temporary place.
+charm_dir="\${0%/*}"
+[ "$charm_dir" = "$0" ] && charm_dir=.
+export DENO_DIR="\${TMPDIR:-/tmp}/gateway-api-integrator-deno"
+export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 NO_COLOR=1
+exec "$charm_dir/bin/deno" run --quiet --no-config --no-lock --no-remote --no-npm \\
+  ${PERMISSIONS.join(" ")} "$charm_dir/bin/${BUNDLE_NAME}"
+`;
+}
+
+async function bundle(options: Options): Promise<void> {
+  if (options.arch !== hostArch()) {
+    fail(
+      `the bundle form ships the Deno binary running this build (${hostArch()}); ` +
+        `it cannot produce ${options.arch}: build on ${options.arch} or provide DENORT_BIN`,
+    );
+  }
+  await Deno.mkdir(`${options.out}/bin`, { recursive: true });
+  const result = await deno([
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "--minify",
+    "--output",
+    `${options.out}/bin/${BUNDLE_NAME}`,
+    ENTRY,
+  ]);
+  if (!result.ok) fail(`deno bundle failed:\n${result.stderr}`);
+  await Deno.copyFile(Deno.execPath(), `${options.out}/bin/deno`);
+  await Deno.chmod(`${options.out}/bin/deno`, 0o755);
+  await Deno.writeTextFile(`${options.out}/dispatch`, launcher(), { mode: 0o755 });
+  await Deno.chmod(`${options.out}/dispatch`, 0o755);
+}
+
+/** Builds into `options.out` and returns the form built. */
+async function build(options: Options): Promise<Form> {
+  await Deno.remove(options.out, { recursive: true }).catch(() => {});
+  await Deno.mkdir(options.out, { recursive: true });
+  const triple = TARGETS[options.arch].triple;
+  const named = Deno.env.get("DENORT_BIN");
+  if (named && !(await exists(named))) fail(`DENORT_BIN names ${named}, which does not exist`);
+
+  let reason: string;
+  if (options.form === "bundle") {
+    reason = "bundle form requested with --form bundle";
+  } else {
+    const why = named
+      ? `DENORT_BIN=${named}`
+      : (await cachedRuntime(triple))
+      ? "the compile runtime is cached"
+      : "trying to download the compile runtime";
+    const missing = await compile(options, `${options.out}/dispatch`);
+    if (missing === null) {
+      await Deno.chmod(`${options.out}/dispatch`, 0o755);
+      console.log(
+        `build.ts: built the compiled form (deno compile, ${triple}; ${why}) into ${options.out}`,
+      );
+      return "compile";
+    }
+    if (options.form === "compile") {
+      fail(`compile form requested but no compile runtime: ${missing}`);
+    }
+    reason = `no compile runtime for ${triple}: ${missing}`;
+  }
+  await bundle(options);
+  console.log(
+    `build.ts: built the bundle form (one JavaScript file run by the shipped Deno ${Deno.version.deno}) ` +
+      `into ${options.out}, because ${reason}`,
+  );
+  return "bundle";
+}
+
+// ---- packing ------------------------------------------------------------------------------
+
+type Yaml = Record<string, unknown>;
+
+/** The files Juju reads, generated from the single charmcraft.yaml as charmcraft does. */
+export function charmFiles(charmcraft: Yaml, platform: string, form: Form): Record<string, string> {
+  const links = (charmcraft.links ?? {}) as Yaml;
+  const metadata: Yaml = {
+    name: charmcraft.name,
+    "display-name": charmcraft.title,
+    summary: charmcraft.summary,
+    description: charmcraft.description,
+  };
+  for (
+    const key of ["assumes", "provides", "requires", "peers", "containers", "resources", "storage"]
+  ) {
+    if (charmcraft[key] !== undefined) metadata[key] = charmcraft[key];
+  }
+  if (links.documentation) metadata.docs = links.documentation;
+  if (links.contact) metadata.maintainers = [links.contact].flat();
+  const base = String(charmcraft.base ?? "ubuntu@24.04").split("@");
+  const manifest = {
+    // Not charmcraft: say what built it. Juju reads only `bases` from the manifest.
+    "charmcraft-version": `build.ts (deno ${Deno.version.deno}, ${form} form)`,
+    "charmcraft-started-at": new Date().toISOString(),
+    bases: [{ name: base[0], channel: base[1], architectures: [platform] }],
+    analysis: {
+      attributes: [
+        { name: "language", result: "unknown" },
+        { name: "framework", result: "unknown" },
+      ],
+    },
+  };
+  return {
+    "metadata.yaml": stringify(metadata, { lineWidth: 0 }),
+    "manifest.yaml": stringify(manifest, { lineWidth: 0 }),
+    "config.yaml": stringify(charmcraft.config ?? { options: {} }, { lineWidth: 0 }),
+    "actions.yaml": stringify(charmcraft.actions ?? {}, { lineWidth: 0 }),
+  };
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** 1980-01-01: a fixed timestamp keeps packs reproducible. */
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+
+interface ZipEntry {
+  name: string;
+  data: Uint8Array;
+  mode: number;
+}
+
+/** A plain zip with Unix modes in the external attributes (Juju keeps `dispatch` executable
+ * only if its entry says 0755). */
+export function zip(entries: ZipEntry[]): Uint8Array {
+  const encoder = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const name = encoder.encode(entry.name);
+    const compressed = new Uint8Array(deflateRawSync(entry.data));
+    const crc = crc32(entry.data);
+    const local = new DataView(new ArrayBuffer(30));
+    local.setUint32(0, 0x04034b50, true);
+    local.setUint16(4, 20, true); // version needed
+    local.setUint16(6, 0x0800, true); // UTF-8 names
+    local.setUint16(8, 8, true); // deflate
+    local.setUint16(12, DOS_DATE, true);
+    local.setUint32(14, crc, true);
+    local.setUint32(18, compressed.length, true);
+    local.setUint32(22, entry.data.length, true);
+    local.setUint16(26, name.length, true);
+    const header = new DataView(new ArrayBuffer(46));
+    header.setUint32(0, 0x02014b50, true);
+    header.setUint16(4, (3 << 8) | 20, true); // made by Unix
+    header.setUint16(6, 20, true);
+    header.setUint16(8, 0x0800, true);
+    header.setUint16(10, 8, true);
+    header.setUint16(14, DOS_DATE, true);
+    header.setUint32(16, crc, true);
+    header.setUint32(20, compressed.length, true);
+    header.setUint32(24, entry.data.length, true);
+    header.setUint16(28, name.length, true);
+    header.setUint32(38, ((0o100000 | entry.mode) << 16) >>> 0, true);
+    header.setUint32(42, offset, true);
+    chunks.push(new Uint8Array(local.buffer), name, compressed);
+    central.push(new Uint8Array(header.buffer), name);
+    offset += 30 + name.length + compressed.length;
+  }
+  const centralSize = central.reduce((sum, part) => sum + part.length, 0);
+  const end = new DataView(new ArrayBuffer(22));
+  end.setUint32(0, 0x06054b50, true);
+  end.setUint16(8, entries.length, true);
+  end.setUint16(10, entries.length, true);
+  end.setUint32(12, centralSize, true);
+  end.setUint32(16, offset, true);
+  const parts = [...chunks, ...central, new Uint8Array(end.buffer)];
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const rel = prefix + entry.name;
+    if (entry.isDirectory) names.push(...await listFiles(`${dir}/${entry.name}`, `${rel}/`));
+    else if (entry.isFile) names.push(rel);
+  }
+  return names.sort();
+}
+
+async function pack(options: Options, form: Form): Promise<string> {
+  const charmcraft = parse(await Deno.readTextFile(`${ROOT}charmcraft.yaml`)) as Yaml;
+  const platform = TARGETS[options.arch].platform;
+  const encoder = new TextEncoder();
+  const entries: ZipEntry[] = Object.entries(charmFiles(charmcraft, platform, form))
+    .map(([name, text]) => ({ name, data: encoder.encode(text), mode: 0o644 }));
+  for (const name of await listFiles(options.out)) {
+    const path = `${options.out}/${name}`;
+    const mode = (await Deno.stat(path)).mode! & 0o777;
+    entries.push({ name, data: await Deno.readFile(path), mode: mode & 0o111 ? 0o755 : 0o644 });
+  }
+  const file = `${ROOT}${charmcraft.name}_${platform}.charm`;
+  await Deno.writeFile(file, zip(entries));
+  const size = (await Deno.stat(file)).size;
+  console.log(`build.ts: packed ${file} (${(size / 1048576).toFixed(1)} MiB, ${form} form)`);
+  return file;
+}
+
+if (import.meta.main) {
+  const options = parseArgs(Deno.args);
+  const form = await build(options);
+  if (options.command === "pack") await pack(options, form);
+}

@@ -1,0 +1,69 @@
+/**
+ * Charm configuration: parsed from `config-get` output into typed values, and the hostname rule
+ * the Python charm applies (python-validators `domain()`), kept pure so it is tested with plain
+ * values.
+ */
+import { domainToASCII } from "node:url";
+import { z } from "zod";
+
+export interface CharmConfig {
+  readonly externalHostname: string | null;
+  readonly gatewayClass: string | null;
+  readonly enforceHttps: boolean;
+  readonly hstsMaxAge: number;
+}
+
+/** A config problem, reported as a Blocked status with `message`. */
+export interface ConfigError {
+  readonly option: string;
+  readonly message: string;
+}
+
+// Juju has already checked the declared types; numbers may still arrive as floats (Go prints
+// 1.0 as 1), so integers are checked here rather than trusted.
+const configSchema = z.object({
+  "external-hostname": z.string().nullish(),
+  "gateway-class": z.string().nullish(),
+  "enforce-https": z.boolean().nullish(),
+  "hsts-max-age": z.number().int().nullish(),
+});
+
+const OPTION_FIELDS: Record<string, string> = {
+  "external-hostname": "external_hostname",
+  "gateway-class": "gateway_class_name",
+  "enforce-https": "enforce_https",
+  "hsts-max-age": "hsts_max_age",
+};
+
+/** Parses `config-get` output. Unknown keys are ignored; empty strings count as unset. */
+export function parseConfig(raw: Readonly<Record<string, unknown>>): CharmConfig | ConfigError {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const options = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+    return {
+      option: options.join(","),
+      message: `invalid configuration: ${options.map((o) => OPTION_FIELDS[o] ?? o).join(",")}`,
+    };
+  }
+  const value = parsed.data;
+  return {
+    externalHostname: value["external-hostname"] || null,
+    gatewayClass: value["gateway-class"] || null,
+    enforceHttps: value["enforce-https"] ?? true,
+    hstsMaxAge: value["hsts-max-age"] ?? 31536000,
+  };
+}
+
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-_]{0,61}[a-z]$/i;
+
+/**
+ * The FQDN rule of python-validators 0.35 `domain()` with default options: the IDNA-encoded name
+ * matches the label grammar, has at least two labels, ends in a letter (so IPs fail), and has no
+ * whitespace, `__` or trailing dot.
+ */
+export function isValidDomain(value: string): boolean {
+  if (/\s/.test(value) || value.includes("__") || value.endsWith(".")) return false;
+  const isAscii = [...value].every((char) => char.charCodeAt(0) < 128);
+  const ascii = isAscii ? value : domainToASCII(value);
+  return ascii !== "" && DOMAIN.test(ascii);
+}
