@@ -1,0 +1,63 @@
+/** The Python charm's validation order and exact Blocked messages. */
+import { strictEqual } from "node:assert/strict";
+import type { CharmConfig } from "../src/config.ts";
+import { type Integrations, MESSAGES, proxyMode, validate } from "../src/validation.ts";
+
+const CONFIG: CharmConfig = {
+  externalHostname: null,
+  gatewayClass: "cilium",
+  enforceHttps: true,
+  hstsMaxAge: 31536000,
+};
+const NONE: Integrations = { ingress: false, gatewayRoute: false, certificates: false };
+
+const CASES: [string, Partial<CharmConfig>, Partial<Integrations>, string | null][] = [
+  ["a fresh deploy needs certificates", {}, {}, MESSAGES.certificatesNeeded],
+  ["certificates are needed before anything else", { externalHostname: "bad_host" }, {
+    ingress: true,
+    gatewayRoute: true,
+  }, MESSAGES.certificatesNeeded],
+  ["ingress and gateway-route together", { enforceHttps: false }, {
+    ingress: true,
+    gatewayRoute: true,
+  }, MESSAGES.bothModes],
+  [
+    "an invalid hostname names the option and value",
+    { enforceHttps: false, externalHostname: "1.2.3.4" },
+    {},
+    'Invalid external-hostname "1.2.3.4": not a valid domain name',
+  ],
+  ["hostname with gateway-route", { enforceHttps: false, externalHostname: "a.example.com" }, {
+    gatewayRoute: true,
+  }, MESSAGES.hostnameWithGatewayRoute],
+  [
+    "ingress with certificates needs a hostname",
+    {},
+    { ingress: true, certificates: true },
+    MESSAGES.hostnameNeeded,
+  ],
+  [
+    "negative hsts-max-age",
+    { enforceHttps: false, hstsMaxAge: -1 },
+    {},
+    "invalid configuration: hsts_max_age",
+  ],
+  ["ingress with certificates and hostname is valid", { externalHostname: "a.example.com" }, {
+    ingress: true,
+    certificates: true,
+  }, null],
+  ["enforce-https off without relations is valid", { enforceHttps: false }, {}, null],
+  ["hsts-max-age 0 is valid", { enforceHttps: false, hstsMaxAge: 0 }, {}, null],
+];
+
+for (const [name, config, integrations, expected] of CASES) {
+  Deno.test(`validate: ${name}`, () => {
+    strictEqual(validate({ ...CONFIG, ...config }, { ...NONE, ...integrations }), expected);
+  });
+}
+
+Deno.test("proxy mode: ingress wins, then gateway-route, else inactive", () => {
+  strictEqual(proxyMode({ ...NONE, ingress: true, gatewayRoute: true }), "ingress");
+  strictEqual(proxyMode({ ...NONE, gatewayRoute: true }), "gateway-route");
+  strictEqual(proxyMode(NONE), "inactive");
+});
