@@ -185,7 +185,10 @@ async function bundle(options: Options): Promise<void> {
 
 /** Builds into `options.out` and returns the form built. */
 async function build(options: Options): Promise<Form> {
-  await Deno.remove(options.out, { recursive: true }).catch(() => {});
+  // Only what a build writes is removed: --out may name a directory with other content.
+  for (const stale of ["dispatch", "bin"]) {
+    await Deno.remove(`${options.out}/${stale}`, { recursive: true }).catch(() => {});
+  }
   await Deno.mkdir(options.out, { recursive: true });
   const triple = TARGETS[options.arch].triple;
   const named = Deno.env.get("DENORT_BIN");

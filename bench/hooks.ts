@@ -1,0 +1,150 @@
+/**
+ * Hook benchmark: runs hooks of the packed charm through the black-box runner many times and
+ * reports, per hook, median and max wall time, peak memory of the charm process and the number
+ * of hook-tool calls. Every hook is a fresh process, so this is the product's speed.
+ *
+ *   deno task bench [--runs N] [--write]
+ *
+ * `--write` replaces the generated table in BENCHMARKS.md.
+ */
+import { packedCharmDir, runHook } from "../tests/harness/runner.ts";
+import type { HookEvent, JujuState } from "../tests/harness/juju/state.ts";
+
+interface Case {
+  name: string;
+  state: JujuState;
+  event: HookEvent;
+}
+
+const INGRESS_RELATION = {
+  id: 3,
+  endpoint: "gateway",
+  remoteApp: "web",
+  remoteAppData: { model: '"demo"', name: '"web"', port: "8080" },
+  remoteUnits: { "web/0": { host: '"web-0.web-endpoints.demo.svc.cluster.local"' } },
+};
+
+const CASES: Case[] = [
+  { name: "install", state: { leader: true }, event: { kind: "hook", name: "install" } },
+  {
+    name: "config-changed",
+    state: { leader: true, config: { "enforce-https": false, "gateway-class": "cilium" } },
+    event: { kind: "hook", name: "config-changed" },
+  },
+  {
+    name: "update-status",
+    state: { leader: true, config: { "enforce-https": false } },
+    event: { kind: "hook", name: "update-status" },
+  },
+  {
+    name: "gateway-relation-changed",
+    state: { leader: true, config: { "enforce-https": false }, relations: [INGRESS_RELATION] },
+    event: { kind: "relation", name: "changed", relationId: 3, remoteUnit: "web/0" },
+  },
+  {
+    name: "non-leader config-changed",
+    state: { leader: false },
+    event: { kind: "hook", name: "config-changed" },
+  },
+  {
+    name: "get-certificate action",
+    state: { leader: true },
+    event: { kind: "action", name: "get-certificate", params: { hostname: "a.example.com" } },
+  },
+  { name: "unknown hook", state: { leader: true }, event: { kind: "hook", name: "future-hook" } },
+];
+
+function parseArgs(args: string[]): { runs: number; write: boolean } {
+  let runs = 20;
+  let write = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--runs") runs = Number(args[++i]);
+    else if (args[i] === "--write") write = true;
+    else throw new Error(`unknown argument ${args[i]}: use --runs N and --write`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number");
+  return { runs, write };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function machine(): Promise<string> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const cpu = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? Deno.build.arch;
+  const memKb = Number(
+    /MemTotal:\s+(\d+)/.exec(await Deno.readTextFile("/proc/meminfo").catch(() => ""))?.[1] ?? 0,
+  );
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${
+    (memKb / 1048576).toFixed(0)
+  } GiB RAM, ` +
+    `${Deno.build.os} ${Deno.build.arch}, Deno ${Deno.version.deno}`;
+}
+
+async function buildForm(charmDir: string): Promise<string> {
+  const head = await Deno.readFile(`${charmDir}/dispatch`).then((bytes) => bytes.slice(0, 4));
+  return head[0] === 0x7f && String.fromCharCode(...head.slice(1)) === "ELF"
+    ? "compiled (deno compile)"
+    : "bundle (shipped Deno runs one JavaScript file)";
+}
+
+const { runs, write } = parseArgs(Deno.args);
+const charmDir = await packedCharmDir();
+const rows: string[] = [];
+let memoryMeasured = true;
+for (const benchCase of CASES) {
+  // One warm-up run: the first hook after packing fills Deno's code cache, as the first hook
+  // after a deploy or upgrade does in production.
+  await runHook(charmDir, benchCase.state, benchCase.event);
+  const times: number[] = [];
+  const rss: number[] = [];
+  let calls = 0;
+  for (let i = 0; i < runs; i++) {
+    const result = await runHook(charmDir, benchCase.state, benchCase.event, {
+      measureMemory: true,
+    });
+    if (result.exitCode !== 0) {
+      throw new Error(`${benchCase.name} failed (exit ${result.exitCode}): ${result.stderr}`);
+    }
+    times.push(result.durationMs);
+    if (result.peakRssKb === undefined) memoryMeasured = false;
+    else rss.push(result.peakRssKb);
+    calls = result.toolCalls.length;
+  }
+  const peak = rss.length ? `${(Math.max(...rss) / 1024).toFixed(1)} MiB` : "n/a";
+  rows.push(
+    `| ${benchCase.name} | ${median(times).toFixed(0)} ms | ${
+      Math.max(...times).toFixed(0)
+    } ms | ${peak} | ${calls} |`,
+  );
+  console.error(`${benchCase.name}: done`);
+}
+
+const table = [
+  `Machine: ${await machine()}. Charm build: ${await buildForm(
+    charmDir,
+  )}. ${runs} runs per hook after one warm-up run.`,
+  memoryMeasured ? "" : "\nPeak memory needs GNU time (`/usr/bin/time`); it was not found.",
+  "",
+  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls |",
+  "|---|---|---|---|---|",
+  ...rows,
+].join("\n");
+console.log(table);
+
+if (write) {
+  const path = new URL("../BENCHMARKS.md", import.meta.url);
+  const text = await Deno.readTextFile(path);
+  const start = "<!-- bench:hooks:start -->";
+  const end = "<!-- bench:hooks:end -->";
+  if (!text.includes(start) || !text.includes(end)) {
+    throw new Error(`BENCHMARKS.md lacks ${start} … ${end}`);
+  }
+  const updated = text.slice(0, text.indexOf(start) + start.length) + "\n" + table + "\n" +
+    text.slice(text.indexOf(end));
+  await Deno.writeTextFile(path, updated);
+  console.error("BENCHMARKS.md updated");
+}

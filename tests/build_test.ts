@@ -1,0 +1,96 @@
+/**
+ * build.ts picks the compiled form when a compile runtime is named or cached and the bundle form
+ * otherwise, and always says which form it built and why.
+ */
+import { ok, strictEqual } from "node:assert/strict";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function build(args: string[], env: Record<string, string> = {}) {
+  const out = await Deno.makeTempDir({ prefix: "gai-build-" });
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${ROOT}build.ts`, "build", "--out", out, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    out,
+    code: result.code,
+    stdout: decoder.decode(result.stdout),
+    stderr: decoder.decode(result.stderr),
+  };
+}
+
+async function header(path: string, length: number): Promise<Uint8Array> {
+  const file = await Deno.open(path);
+  try {
+    const buffer = new Uint8Array(length);
+    await file.read(buffer);
+    return buffer;
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("--form bundle builds a launcher, the bundle and the Deno binary, and says so", async () => {
+  const result = await build(["--form", "bundle"]);
+  try {
+    strictEqual(result.code, 0, result.stderr);
+    ok(result.stdout.includes("built the bundle form"), result.stdout);
+    ok(result.stdout.includes("because bundle form requested"), result.stdout);
+    const dispatch = await Deno.stat(`${result.out}/dispatch`);
+    strictEqual(dispatch.mode! & 0o777, 0o755);
+    ok((await Deno.readTextFile(`${result.out}/dispatch`)).startsWith("#!/bin/sh\n"));
+    strictEqual((await Deno.stat(`${result.out}/bin/deno`)).mode! & 0o111, 0o111);
+    ok((await Deno.stat(`${result.out}/bin/gateway-api-integrator.js`)).size > 1000);
+  } finally {
+    await Deno.remove(result.out, { recursive: true });
+  }
+});
+
+Deno.test("DENORT_BIN naming a runtime selects deno compile and yields one executable", async () => {
+  // The Deno CLI binary stands in for denort: compile accepts it as a base binary, which is all
+  // this test checks (the form chosen and the output); the real runtime cannot be had here.
+  const result = await build([], { DENORT_BIN: Deno.execPath() });
+  try {
+    strictEqual(result.code, 0, result.stderr);
+    ok(result.stdout.includes("built the compiled form"), result.stdout);
+    ok(result.stdout.includes(`DENORT_BIN=${Deno.execPath()}`), result.stdout);
+    const dispatch = await Deno.stat(`${result.out}/dispatch`);
+    strictEqual(dispatch.mode! & 0o777, 0o755);
+    const magic = await header(`${result.out}/dispatch`, 4);
+    strictEqual(String.fromCharCode(...magic.slice(1)), "ELF");
+    const entries = [...Deno.readDirSync(result.out)].map((entry) => entry.name);
+    strictEqual(entries.join(","), "dispatch");
+  } finally {
+    await Deno.remove(result.out, { recursive: true });
+  }
+});
+
+Deno.test("DENORT_BIN naming a missing file is an error, not a silent fallback", async () => {
+  const result = await build([], { DENORT_BIN: "/nonexistent/denort" });
+  await Deno.remove(result.out, { recursive: true });
+  strictEqual(result.code, 1);
+  ok(
+    result.stderr.includes("DENORT_BIN names /nonexistent/denort, which does not exist"),
+    result.stderr,
+  );
+});
+
+Deno.test("the bundle form cannot target another architecture and says why", async () => {
+  const result = await build(["--form", "bundle", "--target", "aarch64"]);
+  await Deno.remove(result.out, { recursive: true });
+  strictEqual(result.code, 1);
+  ok(result.stderr.includes("cannot produce aarch64"), result.stderr);
+});
+
+Deno.test("unknown options and targets are rejected with a usage message", async () => {
+  for (const args of [["--target", "mips"], ["--form", "jar"], ["--frobnicate", "1"]]) {
+    const result = await build(args);
+    await Deno.remove(result.out, { recursive: true });
+    strictEqual(result.code, 1, args.join(" "));
+    ok(result.stderr.startsWith("build.ts: "), result.stderr);
+  }
+});
