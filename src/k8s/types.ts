@@ -1,0 +1,88 @@
+/**
+ * Kubernetes object and resource types, and the named errors of the API. Kept free of the client
+ * library so pure code and reconcilers never depend on the transport.
+ */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  [key: string]: unknown;
+}
+
+/** Any Kubernetes object, as JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** What the client needs to address a kind without discovery. */
+export interface ResourceKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+const GATEWAY_API = "gateway.networking.k8s.io/v1";
+
+export const KINDS = {
+  gatewayClass: {
+    apiVersion: GATEWAY_API,
+    kind: "GatewayClass",
+    plural: "gatewayclasses",
+    namespaced: false,
+  },
+  gateway: { apiVersion: GATEWAY_API, kind: "Gateway", plural: "gateways", namespaced: true },
+  httpRoute: { apiVersion: GATEWAY_API, kind: "HTTPRoute", plural: "httproutes", namespaced: true },
+  grpcRoute: { apiVersion: GATEWAY_API, kind: "GRPCRoute", plural: "grpcroutes", namespaced: true },
+  service: { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
+  secret: { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  endpointSlice: {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    plural: "endpointslices",
+    namespaced: true,
+  },
+} as const satisfies Record<string, ResourceKind>;
+
+export type KubeErrorKind =
+  | "forbidden"
+  | "not-found"
+  | "conflict"
+  | "invalid"
+  | "unavailable"
+  | "config"
+  | "other";
+
+export interface FieldCause {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A failed API call, with the API's reason and message (and per-field causes for 422). */
+export class KubeError extends Error {
+  override readonly name = "KubeError";
+  constructor(
+    readonly kind: KubeErrorKind,
+    message: string,
+    readonly details: {
+      readonly status?: number;
+      readonly reason?: string;
+      readonly causes?: readonly FieldCause[];
+      readonly verb?: string;
+      readonly object?: string;
+    } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** `Kind/name` for messages. */
+export function describeObject(kind: ResourceKind, name: string): string {
+  return `${kind.kind}/${name}`;
+}
