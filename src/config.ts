@@ -3,8 +3,8 @@
  * the Python charm applies (python-validators `domain()`), kept pure so it is tested with plain
  * values.
  */
-import { domainToASCII } from "node:url";
 import { z } from "zod";
+import { asciiHostname } from "./net.ts";
 
 export interface CharmConfig {
   readonly externalHostname: string | null;
@@ -64,6 +64,6 @@ const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-_]{0
 export function isValidDomain(value: string): boolean {
   if (/\s/.test(value) || value.includes("__") || value.endsWith(".")) return false;
   const isAscii = [...value].every((char) => char.charCodeAt(0) < 128);
-  const ascii = isAscii ? value : domainToASCII(value);
-  return ascii !== "" && DOMAIN.test(ascii);
+  const ascii = isAscii ? value : asciiHostname(value);
+  return ascii !== null && ascii !== "" && DOMAIN.test(ascii);
 }
