@@ -40,8 +40,13 @@ export function processToolRunner(): ToolRunner {
       }
       if (stdin !== undefined) {
         const writer = child.stdin.getWriter();
-        await writer.write(encoder.encode(stdin));
-        await writer.close();
+        try {
+          await writer.write(encoder.encode(stdin));
+          await writer.close();
+        } catch {
+          // Juju's tools read stdin only when the command wants it: a tool that fails its
+          // argument check first closes the pipe, and its exit code and message tell why.
+        }
       }
       const out = await child.output();
       return {

@@ -305,7 +305,7 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
     },
 
     async log(level, message) {
-      for (let start = 0; start < message.length || start === 0; start += MAX_ARG_LENGTH) {
+      for (let start = 0; start < message.length; start += MAX_ARG_LENGTH) {
         await call("juju-log", [
           "--log-level",
           level,
