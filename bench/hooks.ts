@@ -127,7 +127,9 @@ const table = [
   `Machine: ${await machine()}. Charm build: ${await buildForm(
     charmDir,
   )}. ${runs} runs per hook after one warm-up run.`,
-  memoryMeasured ? "" : "\nPeak memory needs GNU time (`/usr/bin/time`); it was not found.",
+  ...(memoryMeasured
+    ? []
+    : ["", "Peak memory needs GNU time (`/usr/bin/time`); it was not found."]),
   "",
   "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls |",
   "|---|---|---|---|---|",
