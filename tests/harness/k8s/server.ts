@@ -1,0 +1,707 @@
+/**
+ * The fake Kubernetes API server over plain HTTP on 127.0.0.1: bearer-token authentication,
+ * legacy discovery (/api, /apis, group and group-version resource lists), resource endpoints
+ * served by the Store, RBAC-like denials, fault injection (error statuses, or requests that are
+ * never answered until the client gives up or the server closes) and a request log.
+ *
+ * It uses node:http rather than Deno.serve because a hung request must be droppable at the
+ * socket level on close() (a real server vanishing), which Deno.serve cannot do.
+ */
+
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import {
+  ApiError,
+  forbiddenStatus,
+  isObject,
+  type JsonObject,
+  pageNotFound,
+  type StatusBody,
+  statusFor,
+  unauthorized,
+} from "./errors.ts";
+import { loadRegistry, type Registry, type ResourceType } from "./registry.ts";
+import { type Reply, type ResourceRequest, Store } from "./store.ts";
+
+/** An object as stored and served (apiVersion, kind, metadata, ...). */
+export type KubeObject = JsonObject;
+
+/** One logged request. */
+export interface RequestRecord {
+  method: string;
+  /** URL path, e.g. `/apis/gateway.networking.k8s.io/v1/namespaces/ns/gateways/gw`. */
+  path: string;
+  /** Query parameters (last value wins). */
+  query: Record<string, string>;
+  contentType?: string;
+  /** The request body, parsed as JSON or YAML when possible, else the raw text. */
+  body?: unknown;
+  /** Response status; 0 while a request is held by a `timeout` fault. */
+  status: number;
+  /** A discovery request (/api, /apis, /version, ...). */
+  discovery: boolean;
+  /** For resource requests: the RBAC verb, e.g. `get`, `list`, `create`, `patch`. */
+  verb?: string;
+  /** For resource requests: the plural resource, e.g. `gateways`. */
+  resource?: string;
+  group?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  fieldManager?: string;
+  userAgent?: string;
+  /** The request matched a `timeout` fault and was never answered. */
+  hung?: boolean;
+}
+
+/** An RBAC-like denial: requests matching every given field get 403 Forbidden. */
+export interface DenyRule {
+  verb?: string | string[];
+  /** Plural resource, or `plural/subresource` (e.g. `gateways/status`). */
+  resource?: string;
+  /** API group ("" for core). */
+  group?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** A fault: matching requests get `status` (with a Status body) or, with `timeout`, no answer. */
+export interface FaultRule {
+  method?: string;
+  pathIncludes?: string;
+  verb?: string;
+  resource?: string;
+  /** HTTP status to answer with (default 500). */
+  status?: number;
+  reason?: string;
+  message?: string;
+  /** How many matching requests to affect (default: all until cleared). */
+  times?: number;
+  /** Hold the request unanswered until the client aborts or the server closes. */
+  timeout?: boolean;
+  /** Adds a Retry-After header (429/503). */
+  retryAfterSeconds?: number;
+}
+
+/** Options for {@link startFakeApiServer}. */
+export interface FakeApiServerOptions {
+  /** Directory with the Gateway API CRD YAML files (default: shared reference data). */
+  crdsDir?: string;
+  /** Serve the Gateway API group at all (false simulates a cluster without the CRDs). */
+  gatewayApi?: boolean;
+  /**
+   * Namespaces to create at start, besides default, kube-system, kube-public and
+   * kube-node-lease. Writes to a namespace that does not exist get 404, as on a real cluster.
+   */
+  namespaces?: string[];
+  /** The bearer token clients must send (default `fake-token`). */
+  token?: string;
+  /** The user name shown in Forbidden messages. */
+  user?: string;
+}
+
+/** A running fake API server. */
+export interface FakeApiServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly token: string;
+  /** Every request so far, in arrival order (including discovery). */
+  readonly requests: RequestRecord[];
+  /** The registry (resource types, and offline validation through `registry.validate`). */
+  readonly registry: Registry;
+  /** A kubeconfig (YAML) for this server: token auth, TLS verification off, given namespace. */
+  kubeconfig(namespace?: string): string;
+  writeKubeconfig(path: string, namespace?: string): Promise<void>;
+  /** Clears the request log. */
+  resetLog(): void;
+  /** Resource requests only (discovery excluded), optionally filtered. */
+  resourceRequests(
+    filter?: Partial<Pick<RequestRecord, "method" | "verb" | "resource">>,
+  ): RequestRecord[];
+  /** Resolves with the next request matching `predicate` (including one already held). */
+  waitForRequest(predicate?: (r: RequestRecord) => boolean): Promise<RequestRecord>;
+  /** Stored objects (copies), optionally filtered by kind and namespace. */
+  objects(kind?: string, namespace?: string): KubeObject[];
+  /** One stored object (copy) or undefined. */
+  get(kind: string, namespace: string, name: string): KubeObject | undefined;
+  /** Stores an object directly (defaults applied, no validation, no RBAC/faults). */
+  seed(obj: KubeObject): KubeObject;
+  /** Creates a namespace (no-op if it exists). */
+  addNamespace(name: string): void;
+  /** Sets an object's status directly, as a controller would (bumps resourceVersion). */
+  setStatus(kind: string, namespace: string, name: string, status: unknown): KubeObject;
+  /** Removes an object directly. */
+  remove(kind: string, namespace: string, name: string): boolean;
+  deny(rule: DenyRule): void;
+  fault(rule: FaultRule): void;
+  /** Removes all deny and fault rules. */
+  clearRules(): void;
+  /** Stops listening and drops every connection, including held ones. */
+  close(): Promise<void>;
+}
+
+const DISCOVERY_VERSION = {
+  major: "1",
+  minor: "31",
+  gitVersion: "v1.31.0",
+  gitCommit: "fake",
+  gitTreeState: "clean",
+  buildDate: "2024-08-13T00:00:00Z",
+  goVersion: "go1.22.5",
+  compiler: "gc",
+  platform: "linux/amd64",
+};
+
+const SYSTEM_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+const VERB_FOR_METHOD: Record<string, string> = {
+  POST: "create",
+  PUT: "update",
+  PATCH: "patch",
+};
+
+interface TextOrJson {
+  status: number;
+  body: unknown;
+  text?: boolean;
+}
+
+const NOT_FOUND_PAGE: TextOrJson = { status: 404, body: "404 page not found", text: true };
+
+function ok(body: unknown): TextOrJson {
+  return { status: 200, body };
+}
+
+interface Parsed {
+  discovery?: TextOrJson;
+  resource?: Omit<ResourceRequest, "query" | "contentType" | "body" | "userAgent">;
+}
+
+function toRecordQuery(q: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of q) out[k] = v;
+  return out;
+}
+
+function parseBodyForLog(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return parseYaml(text);
+    } catch {
+      return text;
+    }
+  }
+}
+
+function resourceEntries(rts: ResourceType[]): JsonObject[] {
+  const out: JsonObject[] = [];
+  for (const r of rts) {
+    const e: JsonObject = {
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+    };
+    if (r.shortNames.length) e.shortNames = r.shortNames;
+    if (r.categories.length) e.categories = r.categories;
+    out.push(e);
+    if (r.statusSubresource) {
+      out.push({
+        name: `${r.plural}/status`,
+        singularName: "",
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: ["get", "patch", "update"],
+      });
+    }
+  }
+  return out;
+}
+
+class Server implements FakeApiServer {
+  readonly requests: RequestRecord[] = [];
+  url = "";
+  readonly token: string;
+  private denies: DenyRule[] = [];
+  private faults: FaultRule[] = [];
+  private waiters: { pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }[] =
+    [];
+  private sockets = new Set<Socket>();
+  private http: http.Server;
+  private store: Store;
+  private user: string;
+
+  constructor(readonly registry: Registry, opts: FakeApiServerOptions) {
+    this.store = new Store(registry);
+    this.token = opts.token ?? "fake-token";
+    this.user = opts.user ?? "system:serviceaccount:default:fake-client";
+    // The namespaces every cluster has, plus the ones the test asks for.
+    for (const ns of [...SYSTEM_NAMESPACES, ...(opts.namespaces ?? [])]) this.addNamespace(ns);
+    this.http = http.createServer((req, res) => this.onRequest(req, res));
+    this.http.on("connection", (s: Socket) => {
+      this.sockets.add(s);
+      s.on("close", () => this.sockets.delete(s));
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.http.listen(0, "127.0.0.1", resolve));
+    const addr = this.http.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${addr.port}`;
+  }
+
+  kubeconfig(namespace = "default"): string {
+    return stringifyYaml({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{
+        name: "fake",
+        cluster: { server: this.url, "insecure-skip-tls-verify": true },
+      }],
+      users: [{ name: "fake", user: { token: this.token } }],
+      contexts: [{ name: "fake", context: { cluster: "fake", user: "fake", namespace } }],
+      "current-context": "fake",
+      preferences: {},
+    });
+  }
+
+  async writeKubeconfig(path: string, namespace = "default"): Promise<void> {
+    await Deno.writeTextFile(path, this.kubeconfig(namespace));
+  }
+
+  resetLog(): void {
+    this.requests.length = 0;
+  }
+
+  resourceRequests(
+    filter: Partial<Pick<RequestRecord, "method" | "verb" | "resource">> = {},
+  ): RequestRecord[] {
+    return this.requests.filter((r) =>
+      !r.discovery && r.verb !== undefined &&
+      (filter.method === undefined || r.method === filter.method) &&
+      (filter.verb === undefined || r.verb === filter.verb) &&
+      (filter.resource === undefined || r.resource === filter.resource)
+    );
+  }
+
+  waitForRequest(pred: (r: RequestRecord) => boolean = () => true): Promise<RequestRecord> {
+    const held = this.requests.find((r) => r.hung && pred(r));
+    if (held) return Promise.resolve(held);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+
+  objects(kind?: string, namespace?: string): KubeObject[] {
+    return this.store.list(kind, namespace);
+  }
+
+  get(kind: string, namespace: string, name: string): KubeObject | undefined {
+    const o = this.store.find(kind, namespace, name);
+    return o ? structuredClone(o) : undefined;
+  }
+
+  seed(obj: KubeObject): KubeObject {
+    return this.store.seed(obj);
+  }
+
+  addNamespace(name: string): void {
+    if (!this.store.namespaceExists(name)) {
+      this.store.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    }
+  }
+
+  setStatus(kind: string, namespace: string, name: string, status: unknown): KubeObject {
+    return this.store.setStatus(kind, namespace, name, status);
+  }
+
+  remove(kind: string, namespace: string, name: string): boolean {
+    return this.store.remove(kind, namespace, name);
+  }
+
+  deny(rule: DenyRule): void {
+    this.denies.push(rule);
+  }
+
+  fault(rule: FaultRule): void {
+    this.faults.push({ ...rule });
+  }
+
+  clearRules(): void {
+    this.denies = [];
+    this.faults = [];
+  }
+
+  async close(): Promise<void> {
+    // Stop listening first so that a client retrying a dropped request cannot reconnect.
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    this.http.closeAllConnections();
+    // Anyone still waiting for a request will not get one.
+    this.waiters = [];
+    await closed;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Uint8Array[] = [];
+    req.on("data", (c: Uint8Array) => chunks.push(c));
+    req.on("end", () => {
+      const body = new TextDecoder().decode(concat(chunks));
+      this.process(req, res, body);
+    });
+  }
+
+  private process(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = (req.method ?? "GET").toUpperCase();
+    const header = (n: string) => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v.join(", ") : v;
+    };
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      query: toRecordQuery(url.searchParams),
+      contentType: header("content-type"),
+      status: 0,
+      discovery: false,
+      userAgent: header("user-agent"),
+    };
+    const parsedBody = parseBodyForLog(body);
+    if (parsedBody !== undefined) record.body = parsedBody;
+    const fm = url.searchParams.get("fieldManager");
+    if (fm !== null) record.fieldManager = fm;
+    this.requests.push(record);
+
+    const send = (reply: Reply | TextOrJson) => {
+      record.status = reply.status;
+      const headers: Record<string, string | string[]> = {};
+      if ("headers" in reply && reply.headers) Object.assign(headers, reply.headers);
+      let payload: string;
+      if ("text" in reply && reply.text) {
+        headers["Content-Type"] = "text/plain; charset=utf-8";
+        payload = String(reply.body);
+      } else {
+        headers["Content-Type"] = "application/json";
+        payload = JSON.stringify(reply.body);
+      }
+      res.writeHead(reply.status, headers);
+      res.end(payload);
+    };
+    const sendError = (e: unknown) => {
+      if (e instanceof ApiError) {
+        send({ status: e.status.code, body: e.status, headers: e.headers });
+      } else {
+        const msg = e instanceof Error ? e.message : String(e);
+        const st = statusFor(500, "InternalError", `Internal error occurred: ${msg}`);
+        send({ status: 500, body: st });
+      }
+    };
+
+    let parsed: Parsed = {};
+    let routeError: unknown;
+    try {
+      parsed = this.route(url.pathname, method, url.searchParams);
+    } catch (e) {
+      routeError = e;
+    }
+    if (parsed.resource) {
+      const r = parsed.resource;
+      record.verb = r.verb;
+      record.resource = r.rt.plural;
+      record.group = r.rt.group;
+      if (r.subresource) record.subresource = r.subresource;
+      if (r.namespace) record.namespace = r.namespace;
+      if (r.name) record.name = r.name;
+    } else if (routeError === undefined) {
+      record.discovery = true;
+    }
+
+    // Authentication comes first, as on a real server.
+    if (header("authorization") !== `Bearer ${this.token}`) {
+      this.notify(record);
+      sendError(unauthorized());
+      return;
+    }
+    if (routeError !== undefined) {
+      this.notify(record);
+      sendError(routeError);
+      return;
+    }
+    const fault = this.matchFault(record);
+    if (fault) {
+      if (fault.timeout) {
+        // Never answer: the client's timeout or close() ends it.
+        record.hung = true;
+        this.notify(record);
+        return;
+      }
+      this.notify(record);
+      send(this.faultReply(fault, parsed));
+      return;
+    }
+    this.notify(record);
+    if (parsed.discovery !== undefined) {
+      send(parsed.discovery);
+      return;
+    }
+    const r = parsed.resource;
+    if (!r) {
+      sendError(pageNotFound());
+      return;
+    }
+    const denied = this.matchDeny(r);
+    if (denied) {
+      sendError(denied);
+      return;
+    }
+    try {
+      const reply = this.store.handle({
+        ...r,
+        query: url.searchParams,
+        contentType: header("content-type") ?? "",
+        body,
+        userAgent: header("user-agent") ?? "",
+      });
+      send(reply);
+    } catch (e) {
+      sendError(e);
+    }
+  }
+
+  private notify(record: RequestRecord): void {
+    const remaining: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (w.pred(record)) w.resolve(record);
+      else remaining.push(w);
+    }
+    this.waiters = remaining;
+  }
+
+  private matchFault(r: RequestRecord): FaultRule | undefined {
+    const f = this.faults.find((f) =>
+      (f.method === undefined || f.method.toUpperCase() === r.method) &&
+      (f.pathIncludes === undefined ||
+        `${r.path}?${new URLSearchParams(r.query)}`.includes(f.pathIncludes)) &&
+      (f.verb === undefined || f.verb === r.verb) &&
+      (f.resource === undefined || f.resource === r.resource)
+    );
+    if (!f) return undefined;
+    if (f.times !== undefined) {
+      f.times -= 1;
+      if (f.times <= 0) this.faults.splice(this.faults.indexOf(f), 1);
+    }
+    return f;
+  }
+
+  private faultReply(f: FaultRule, parsed: Parsed): Reply {
+    const code = f.status ?? 500;
+    const defaults: Record<number, [string, string]> = {
+      409: ["Conflict", ""],
+      429: [
+        "TooManyRequests",
+        "the server has received too many requests and has asked us to try again later",
+      ],
+      500: ["InternalError", "Internal error occurred: injected fault"],
+      502: ["", "the server returned an invalid response (bad gateway)"],
+      503: ["ServiceUnavailable", "the server is currently unable to handle the request"],
+      504: [
+        "Timeout",
+        "the server was unable to return a response in the time allotted, but may still be " +
+        "processing the request",
+      ],
+    };
+    const [reason, msg] = defaults[code] ?? ["", `injected fault ${code}`];
+    let message = f.message ?? msg;
+    const details: NonNullable<StatusBody["details"]> = {};
+    const r = parsed.resource;
+    if (r) {
+      if (r.name) details.name = r.name;
+      if (r.rt.group) details.group = r.rt.group;
+      details.kind = r.rt.plural;
+      if (code === 409 && !f.message) {
+        const q = r.rt.group ? `${r.rt.plural}.${r.rt.group}` : r.rt.plural;
+        message = `Operation cannot be fulfilled on ${q} "${r.name}": the object has been ` +
+          "modified; please apply your changes to the latest version and try again";
+      }
+    }
+    if (f.retryAfterSeconds !== undefined) details.retryAfterSeconds = f.retryAfterSeconds;
+    const body = statusFor(code, f.reason ?? reason, message, details);
+    const headers: Record<string, string> = {};
+    if (f.retryAfterSeconds !== undefined) headers["Retry-After"] = String(f.retryAfterSeconds);
+    return { status: code, body, headers };
+  }
+
+  private matchDeny(r: NonNullable<Parsed["resource"]>): ApiError | undefined {
+    const resource = r.subresource ? `${r.rt.plural}/${r.subresource}` : r.rt.plural;
+    const hit = this.denies.find((d) => {
+      const verbs = d.verb === undefined ? undefined : Array.isArray(d.verb) ? d.verb : [d.verb];
+      return (verbs === undefined || verbs.includes(r.verb) || verbs.includes("*")) &&
+        (d.resource === undefined || d.resource === resource || d.resource === "*") &&
+        (d.group === undefined || d.group === r.rt.group) &&
+        (d.namespace === undefined || d.namespace === r.namespace) &&
+        (d.name === undefined || d.name === r.name);
+    });
+    if (!hit) return undefined;
+    return forbiddenStatus(
+      { group: r.rt.group, resource: r.rt.plural, kind: r.rt.kind },
+      r.name,
+      this.user,
+      r.verb,
+      resource,
+      r.namespace,
+    );
+  }
+
+  /** Maps a URL to a discovery document or a resource request. */
+  private route(path: string, method: string, query: URLSearchParams): Parsed {
+    const segs = path.split("/").filter((s) => s !== "");
+    if (method === "GET") {
+      const d = this.discovery(segs);
+      if (d !== undefined) return { discovery: d };
+    }
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (segs[0] === "api" && segs.length >= 3) {
+      group = "";
+      version = segs[1];
+      rest = segs.slice(2);
+    } else if (segs[0] === "apis" && segs.length >= 4) {
+      group = segs[1];
+      version = segs[2];
+      rest = segs.slice(3);
+    } else {
+      return { discovery: NOT_FOUND_PAGE };
+    }
+    let namespace = "";
+    let plural: string;
+    let name = "";
+    let subresource = "";
+    if (
+      rest[0] === "namespaces" && rest.length >= 3 && !(rest.length === 3 && rest[2] === "status")
+    ) {
+      namespace = rest[1];
+      plural = rest[2];
+      name = rest[3] ?? "";
+      subresource = rest[4] ?? "";
+      if (rest.length > 5) throw pageNotFound();
+    } else {
+      plural = rest[0];
+      name = rest[1] ?? "";
+      subresource = rest[2] ?? "";
+      if (rest.length > 3) throw pageNotFound();
+    }
+    const rt = this.registry.byPlural(group, version, plural);
+    if (!rt) {
+      if (!this.registry.groups().some((g) => g.group === group && g.versions.includes(version))) {
+        return { discovery: NOT_FOUND_PAGE };
+      }
+      throw pageNotFound();
+    }
+    if (rt.namespaced && name && !namespace) throw pageNotFound();
+    if (!rt.namespaced && namespace) throw pageNotFound();
+    let verb: string;
+    const watch = query.get("watch");
+    if (method === "GET") {
+      verb = name ? "get" : watch === "true" || watch === "1" ? "watch" : "list";
+    } else if (method === "DELETE") verb = name ? "delete" : "deletecollection";
+    else if (VERB_FOR_METHOD[method]) verb = VERB_FOR_METHOD[method];
+    else throw new ApiError(statusFor(405, "MethodNotAllowed", `${method} is not supported`));
+    if (method === "POST" && name) {
+      throw new ApiError(
+        statusFor(405, "MethodNotAllowed", "POST on a named resource is not supported"),
+      );
+    }
+    if ((method === "PUT" || method === "PATCH") && !name) {
+      throw new ApiError(
+        statusFor(405, "MethodNotAllowed", `${method} on a collection is not supported`),
+      );
+    }
+    return { resource: { rt, version, namespace, name, subresource, verb } };
+  }
+
+  private discovery(segs: string[]): TextOrJson | undefined {
+    const reg = this.registry;
+    const p = segs.join("/");
+    if (p === "version") return ok(DISCOVERY_VERSION);
+    if (p === "api") {
+      return ok({
+        kind: "APIVersions",
+        versions: ["v1"],
+        serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1:6443" }],
+      });
+    }
+    if (p === "api/v1") {
+      return ok({
+        kind: "APIResourceList",
+        groupVersion: "v1",
+        resources: resourceEntries(reg.resources.filter((r) => r.group === "")),
+      });
+    }
+    const groupDoc = (g: { group: string; versions: string[] }) => {
+      const versions = g.versions.map((v) => ({ groupVersion: `${g.group}/${v}`, version: v }));
+      const preferredName = reg.resources.find((r) => r.group === g.group)?.versions[0] ??
+        g.versions[0];
+      const preferred = versions.find((v) => v.version === preferredName) ?? versions[0];
+      return { name: g.group, versions, preferredVersion: preferred };
+    };
+    if (p === "apis") {
+      return ok({
+        kind: "APIGroupList",
+        apiVersion: "v1",
+        groups: reg.groups().filter((g) => g.group !== "").map(groupDoc),
+      });
+    }
+    if (segs[0] === "apis" && segs.length === 2) {
+      const g = reg.groups().find((x) => x.group === segs[1]);
+      return g ? ok({ kind: "APIGroup", apiVersion: "v1", ...groupDoc(g) }) : NOT_FOUND_PAGE;
+    }
+    if (segs[0] === "apis" && segs.length === 3) {
+      const rts = reg.resources.filter((r) => r.group === segs[1] && r.versions.includes(segs[2]));
+      if (rts.length === 0) return NOT_FOUND_PAGE;
+      return ok({
+        kind: "APIResourceList",
+        apiVersion: "v1",
+        groupVersion: `${segs[1]}/${segs[2]}`,
+        resources: resourceEntries(rts),
+      });
+    }
+    if (p === "healthz" || p === "readyz" || p === "livez") {
+      return { status: 200, body: "ok", text: true };
+    }
+    if (segs[0] === "openapi") return NOT_FOUND_PAGE;
+    return undefined;
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** Starts a fake API server on 127.0.0.1 with a random port. */
+export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
+  const registry = await loadRegistry(opts.crdsDir, { gatewayApi: opts.gatewayApi });
+  const s = new Server(registry, opts);
+  await s.listen();
+  return s;
+}
+
+/** Narrows an unknown JSON value to an object (handy when reading fake server results). */
+export function asObject(v: unknown): JsonObject {
+  if (!isObject(v)) throw new Error(`expected an object, got ${JSON.stringify(v)}`);
+  return v;
+}
