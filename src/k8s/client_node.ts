@@ -44,8 +44,25 @@ export function loadKubeConfig(options: ClientOptions): KubeConfig {
           );
         }
       }
-      // loadFromCluster reads KUBERNETES_SERVICE_HOST/PORT from the process environment.
-      kc.loadFromCluster(prefix || undefined);
+      // What loadFromCluster does, but from the environment we were given: the token file is
+      // re-read by the library as it rotates.
+      const host = env.KUBERNETES_SERVICE_HOST.includes(":")
+        ? `[${env.KUBERNETES_SERVICE_HOST}]`
+        : env.KUBERNETES_SERVICE_HOST;
+      kc.loadFromOptions({
+        clusters: [{
+          name: "in-cluster",
+          server: `https://${host}:${env.KUBERNETES_SERVICE_PORT}`,
+          caFile: `${saDir}/ca.crt`,
+          skipTLSVerify: false,
+        }],
+        users: [{
+          name: "service-account",
+          authProvider: { name: "tokenFile", config: { tokenFile: `${saDir}/token` } },
+        }],
+        contexts: [{ name: "in-cluster", cluster: "in-cluster", user: "service-account" }],
+        currentContext: "in-cluster",
+      });
     } else if (env.KUBECONFIG) {
       const paths = env.KUBECONFIG.split(":").filter((path) => path !== "");
       const missing = paths.filter((path) => !fileExists(path));

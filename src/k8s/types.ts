@@ -86,3 +86,8 @@ export class KubeError extends Error {
 export function describeObject(kind: ResourceKind, name: string): string {
   return `${kind.kind}/${name}`;
 }
+
+/** The Python charm's Blocked message for any 403, kept verbatim (placeholder included) because
+ * users and tooling know it. */
+export const TRUST_MESSAGE =
+  "Insufficient permissions, try: `juju trust <gateway-api-integrator> --scope=cluster`";
