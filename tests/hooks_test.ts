@@ -5,15 +5,18 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { HookEvent, HookResult, JujuState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
+import { startCluster } from "./cluster.ts";
 
 const CERTIFICATES_NEEDED = "Certificates relation is needed if enforce-https is enabled.";
 const NOT_LEADER = "Deploying more than one unit is not supported.";
-const PLACEHOLDER_WAITING = "Kubernetes resources are not managed by this version yet";
+const WAITING_ADDRESS = "Waiting for gateway address";
 
 const charmDir = await packedCharmDir();
+const cluster = await startCluster();
+globalThis.addEventListener("unload", () => cluster.close());
 
 function run(state: JujuState, event: HookEvent): Promise<HookResult> {
-  return runHook(charmDir, state, event);
+  return runHook(charmDir, state, event, { env: cluster.env });
 }
 
 const unitStatus = (result: HookResult) =>
@@ -86,17 +89,17 @@ Deno.test("an invalid external-hostname blocks with the option and value instead
   });
 });
 
-Deno.test("a valid configuration reaches the end of the reconcile", async () => {
+Deno.test("a valid configuration applies the Gateway and waits for its address", async () => {
   const result = await run(
     {
       leader: true,
-      config: { "external-hostname": "gw.example.com" },
+      config: { "external-hostname": "gw.example.com", "gateway-class": "cilium" },
       relations: [CERTIFICATES, INGRESS],
     },
     { kind: "hook", name: "config-changed" },
   );
   strictEqual(result.exitCode, 0, result.stderr);
-  deepStrictEqual(result.state.unitStatus, { status: "waiting", message: PLACEHOLDER_WAITING });
+  deepStrictEqual(result.state.unitStatus, { status: "waiting", message: WAITING_ADDRESS });
 });
 
 for (const phase of ["created", "joined", "changed", "departed", "broken"] as const) {
@@ -112,7 +115,7 @@ for (const phase of ["created", "joined", "changed", "departed", "broken"] as co
     const result = await run(
       {
         leader: true,
-        config: { "external-hostname": "gw.example.com" },
+        config: { "external-hostname": "gw.example.com", "gateway-class": "cilium" },
         relations: [CERTIFICATES, relation],
       },
       {
@@ -126,7 +129,7 @@ for (const phase of ["created", "joined", "changed", "departed", "broken"] as co
     strictEqual(result.exitCode, 0, result.stderr);
     // While the ingress relation counts, certificates + ingress + hostname is valid; once it is
     // broken, the remaining state is still valid (certificates and a hostname, no ingress).
-    deepStrictEqual(result.state.unitStatus, { status: "waiting", message: PLACEHOLDER_WAITING });
+    deepStrictEqual(result.state.unitStatus, { status: "waiting", message: WAITING_ADDRESS });
   });
 }
 
@@ -190,13 +193,17 @@ for (const name of ["expired", "rotate", "remove"] as const) {
   });
 }
 
-for (const name of ["stop", "remove"]) {
-  Deno.test(`${name} exits 0 and changes nothing`, async () => {
-    const result = await run({ leader: true }, { kind: "hook", name });
-    strictEqual(result.exitCode, 0, result.stderr);
-    deepStrictEqual(result.toolCalls, []);
-  });
-}
+Deno.test("stop exits 0 and changes nothing", async () => {
+  const result = await run({ leader: true }, { kind: "hook", name: "stop" });
+  strictEqual(result.exitCode, 0, result.stderr);
+  deepStrictEqual(result.toolCalls, []);
+});
+
+Deno.test("remove asks goal-state whether the application stays", async () => {
+  const result = await run({ leader: true }, { kind: "hook", name: "remove" });
+  strictEqual(result.exitCode, 0, result.stderr);
+  deepStrictEqual(result.toolCalls.map((call) => call.tool), ["goal-state", "juju-log"]);
+});
 
 Deno.test("unknown hooks exit 0 without touching anything", async () => {
   for (const name of ["collect-metrics", "data-storage-attached", "hook-from-the-future"]) {

@@ -20,6 +20,8 @@ export interface ReconcileReport {
   readonly applied: string[];
   readonly deleted: string[];
   readonly unchanged: string[];
+  /** Each desired object as it is live now (`Kind/name`): status included, no extra read. */
+  readonly live: Map<string, KubeObject>;
 }
 
 function canonical(value: unknown): string {
@@ -85,7 +87,7 @@ export async function reconcileOwned(
   app: string,
   sets: readonly DesiredSet[],
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { applied: [], deleted: [], unchanged: [] };
+  const report: ReconcileReport = { applied: [], deleted: [], unchanged: [], live: new Map() };
   for (const { kind, objects } of sets) {
     const names = new Set<string>();
     for (const object of objects) {
@@ -108,6 +110,7 @@ export async function reconcileOwned(
       const current = live.get(name);
       if (current && contains(current, desired)) {
         report.unchanged.push(`${kind.kind}/${name}`);
+        report.live.set(`${kind.kind}/${name}`, current);
         continue;
       }
       if (!current) {
@@ -123,7 +126,7 @@ export async function reconcileOwned(
           );
         }
       }
-      await client.apply(kind, desired);
+      report.live.set(`${kind.kind}/${name}`, await client.apply(kind, desired));
       report.applied.push(`${kind.kind}/${name}`);
     }
     for (const name of live.keys()) {

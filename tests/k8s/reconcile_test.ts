@@ -63,7 +63,12 @@ Deno.test("first reconcile applies every desired object with our label and diges
     kind: KINDS.service,
     objects: [service("a", 80)],
   }]);
-  deepStrictEqual(report, { applied: ["Service/a"], deleted: [], unchanged: [] });
+  deepStrictEqual({ ...report, live: undefined }, {
+    applied: ["Service/a"],
+    deleted: [],
+    unchanged: [],
+    live: undefined,
+  });
   deepStrictEqual(log, ["list Service", "get Service/a", "apply Service/a"]);
   const stored = store.get("Service/a")!;
   strictEqual(stored.metadata.labels?.[MANAGED_BY], "gai");
@@ -76,7 +81,12 @@ Deno.test("a second reconcile with the same input only lists", async () => {
   await reconcileOwned(client, "gai", sets);
   log.length = 0;
   const report = await reconcileOwned(client, "gai", sets);
-  deepStrictEqual(report, { applied: [], deleted: [], unchanged: ["Service/a", "Service/b"] });
+  deepStrictEqual({ ...report, live: [...report.live.keys()] }, {
+    applied: [],
+    deleted: [],
+    unchanged: ["Service/a", "Service/b"],
+    live: ["Service/a", "Service/b"],
+  });
   deepStrictEqual(log, ["list Service"]);
 });
 
@@ -113,7 +123,12 @@ Deno.test("labelled objects no longer desired are deleted; others are never touc
     kind: KINDS.service,
     objects: [service("b", 81)],
   }]);
-  deepStrictEqual(report, { applied: [], deleted: ["Service/a"], unchanged: ["Service/b"] });
+  deepStrictEqual({ ...report, live: [...report.live.keys()] }, {
+    applied: [],
+    deleted: ["Service/a"],
+    unchanged: ["Service/b"],
+    live: ["Service/b"],
+  });
   deepStrictEqual([...store.keys()].sort(), ["Service/b", "Service/foreign", "Service/other"]);
 });
 

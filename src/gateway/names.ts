@@ -1,0 +1,51 @@
+/**
+ * Object and listener names. Where the Python charm names an object, ours has the same name, so
+ * an upgrade adopts the existing objects; every name is a valid Kubernetes name of at most 63
+ * characters (the Python charm does not truncate Service names; we do).
+ */
+import { md5Hex } from "./md5.ts";
+
+/** The Python charm's rule: names over 63 characters become their first 54 characters (trailing
+ * `-` removed), `-`, and the first 8 hex digits of the MD5 of the whole name. */
+export function truncate63(name: string): string {
+  if (name.length <= 63) return name;
+  return `${name.slice(0, 54).replace(/-+$/, "")}-${md5Hex(name).slice(0, 8)}`;
+}
+
+/** `a.b.c` → `a-b-c`, as listener names embed hostnames. */
+export const dashed = (host: string) => host.replaceAll(".", "-");
+
+export function httpListenerName(gateway: string, host: string | null): string {
+  return host === null ? `${gateway}-http` : `${gateway}-http-${dashed(host)}`;
+}
+
+export function httpsListenerName(gateway: string, host: string | null): string {
+  return host === null ? `${gateway}-https` : `${gateway}-https-${dashed(host)}`;
+}
+
+export function serviceName(gateway: string, requirerApp: string): string {
+  return truncate63(`${gateway}-${requirerApp}-service`);
+}
+
+/** A requirer's forwarding routes, one per listener protocol. */
+export function routeName(
+  gateway: string,
+  requirerApp: string,
+  protocol: "http" | "https",
+): string {
+  return truncate63(`${gateway}-${requirerApp}-${protocol}`);
+}
+
+/** The one HTTP→HTTPS redirect route of the Gateway. */
+export function redirectRouteName(gateway: string): string {
+  return truncate63(`${gateway}-http-redirect`);
+}
+
+export function secretName(gateway: string, target: string): string {
+  return truncate63(`${gateway}-secret-${target}`);
+}
+
+/** The URL path of a requirer: `/<model>-<app>`. */
+export function ingressPath(model: string, app: string): string {
+  return `/${model}-${app}`;
+}

@@ -1,0 +1,154 @@
+/**
+ * Pure builders of the Kubernetes objects the charm owns, shaped like the Python charm's
+ * (anchor-charm §5): the Gateway with its listeners, and per requirer a Service and HTTPRoutes.
+ * Labels and ownership are added by the reconciler, not here.
+ */
+import type { KubeObject } from "../k8s/types.ts";
+import { ipVersion } from "../net.ts";
+import {
+  httpListenerName,
+  httpsListenerName,
+  ingressPath,
+  redirectRouteName,
+  routeName,
+  serviceName,
+} from "./names.ts";
+
+const GATEWAY_API = "gateway.networking.k8s.io/v1";
+const ALL_NAMESPACES = { namespaces: { from: "All" } };
+
+/** An HTTPS listener to add: its hostname (null for an IP certificate) and its TLS Secret. */
+export interface TlsTarget {
+  readonly host: string | null;
+  readonly secretName: string;
+}
+
+export interface GatewaySpec {
+  readonly name: string;
+  readonly gatewayClass: string;
+  /** Hostnames served (sorted); empty means one listener for every hostname. */
+  readonly hostnames: readonly string[];
+  readonly tls: readonly TlsTarget[];
+}
+
+/** IPs get no `hostname` field: Gateway listeners match host names, not addresses. */
+const hostField = (host: string | null) =>
+  host === null || ipVersion(host) !== 0 ? {} : { hostname: host };
+
+export function renderGateway(spec: GatewaySpec): KubeObject {
+  const hosts = spec.hostnames.length === 0 ? [null] : [...spec.hostnames].sort();
+  const http = hosts.map((host) => ({
+    name: httpListenerName(spec.name, host),
+    port: 80,
+    protocol: "HTTP",
+    ...hostField(host),
+    allowedRoutes: ALL_NAMESPACES,
+  }));
+  const https = [...spec.tls].sort((a, b) => (a.host ?? "").localeCompare(b.host ?? "")).map((
+    target,
+  ) => ({
+    name: httpsListenerName(spec.name, target.host),
+    port: 443,
+    protocol: "HTTPS",
+    ...hostField(target.host),
+    allowedRoutes: ALL_NAMESPACES,
+    tls: { certificateRefs: [{ kind: "Secret", name: target.secretName }] },
+  }));
+  return {
+    apiVersion: GATEWAY_API,
+    kind: "Gateway",
+    metadata: { name: spec.name },
+    spec: { gatewayClassName: spec.gatewayClass, listeners: [...http, ...https] },
+  };
+}
+
+/** What one requirer application asked for, as the builders need it. */
+export interface Backend {
+  readonly model: string;
+  readonly app: string;
+  readonly port: number;
+  readonly stripPrefix: boolean;
+}
+
+export function renderService(gateway: string, backend: Backend): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: serviceName(gateway, backend.app) },
+    spec: {
+      ports: [{ port: backend.port, name: `tcp-${backend.port}`, targetPort: backend.port }],
+      selector: { "app.kubernetes.io/name": backend.app },
+    },
+  };
+}
+
+export interface RouteOptions {
+  readonly gateway: string;
+  readonly namespace: string;
+  /** The one ingress hostname, or null (routes then match any host). */
+  readonly host: string | null;
+}
+
+function parentRef(options: RouteOptions, sectionName: string) {
+  return { name: options.gateway, namespace: options.namespace, sectionName };
+}
+
+/** A requirer's forwarding route on the HTTP or HTTPS listener; HSTS only where given. */
+export function renderForwardingRoute(
+  options: RouteOptions,
+  backend: Backend,
+  protocol: "http" | "https",
+  hstsMaxAge: number | null,
+): KubeObject {
+  const listener = protocol === "http"
+    ? httpListenerName(options.gateway, options.host)
+    : httpsListenerName(options.gateway, options.host);
+  const filters: unknown[] = [];
+  if (backend.stripPrefix) {
+    filters.push({
+      type: "URLRewrite",
+      urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } },
+    });
+  }
+  if (hstsMaxAge !== null) {
+    filters.push({
+      type: "ResponseHeaderModifier",
+      responseHeaderModifier: {
+        add: [{ name: "Strict-Transport-Security", value: `max-age=${hstsMaxAge}` }],
+      },
+    });
+  }
+  return {
+    apiVersion: GATEWAY_API,
+    kind: "HTTPRoute",
+    metadata: { name: routeName(options.gateway, backend.app, protocol) },
+    spec: {
+      parentRefs: [parentRef(options, listener)],
+      hostnames: options.host === null ? [] : [options.host],
+      rules: [{
+        matches: [{ path: { type: "PathPrefix", value: ingressPath(backend.model, backend.app) } }],
+        filters,
+        backendRefs: [{ name: serviceName(options.gateway, backend.app), port: backend.port }],
+      }],
+    },
+  };
+}
+
+/** The HTTP→HTTPS 301 redirect for every path on the HTTP listener. */
+export function renderRedirectRoute(options: RouteOptions): KubeObject {
+  return {
+    apiVersion: GATEWAY_API,
+    kind: "HTTPRoute",
+    metadata: { name: redirectRouteName(options.gateway) },
+    spec: {
+      parentRefs: [parentRef(options, httpListenerName(options.gateway, options.host))],
+      hostnames: options.host === null ? [] : [options.host],
+      rules: [{
+        filters: [{
+          type: "RequestRedirect",
+          requestRedirect: { scheme: "https", statusCode: 301 },
+        }],
+      }],
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The `ingress` interface, v2, provider side (wire-compatible with the traefik_k8s v2
+ * `IngressPerAppRequirer` library): every value is JSON text. Requirer app and unit databags are
+ * parsed here; the provider publishes `ingress = {"url": …}` in its application databag.
+ */
+import { z } from "zod";
+import { ipVersion } from "../net.ts";
+
+export type Databag = Readonly<Record<string, string>>;
+
+/** What a requirer asked for (only the fields this charm honours, plus the informative ones). */
+export interface IngressRequest {
+  readonly model: string;
+  readonly name: string;
+  readonly port: number;
+  readonly stripPrefix: boolean;
+  readonly redirectHttps: boolean;
+  readonly scheme: "http" | "https" | "h2c";
+  readonly units: readonly {
+    readonly unit: string;
+    readonly host: string;
+    readonly ip: string | null;
+  }[];
+}
+
+const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
+const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
+
+/** pydantic's lax bool, as the Python library decodes it; null means false. */
+const laxBool = z.union([z.boolean(), z.number(), z.string(), z.null()]).transform((value, ctx) => {
+  if (value === null) return false;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (value === 0 || value === 1) return value === 1;
+  } else {
+    const lower = value.toLowerCase();
+    if (TRUE.has(lower)) return true;
+    if (FALSE.has(lower)) return false;
+  }
+  ctx.addIssue({ code: "custom", message: `not a boolean: ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+// Juju's own rules for model and application names: the charm builds object names and URL
+// paths from them, so anything else is refused rather than passed to Kubernetes.
+const MODEL_NAME = /^[a-z0-9]+[a-z0-9-]*$/;
+const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
+
+const appSchema = z.object({
+  model: z.string({ error: "must be a string" }).regex(MODEL_NAME, {
+    error: "is not a Juju model name",
+  }),
+  name: z.string({ error: "must be a string" }).regex(APP_NAME, {
+    error: "is not a Juju application name",
+  }),
+  port: z.number({ error: "must be an integer" }).int({ error: "must be an integer" })
+    .min(1, { error: "must be between 1 and 65534" }).max(65534, {
+      error: "must be between 1 and 65534",
+    }),
+  scheme: z.enum(["http", "https", "h2c"], { error: 'must be "http", "https" or "h2c"' }).default(
+    "http",
+  ),
+  "strip-prefix": laxBool.default(false),
+  "redirect-https": laxBool.default(false),
+  healthcheck_params: z.object({
+    path: z.string({ error: "path must be a string" }),
+    scheme: z.string().nullish(),
+    hostname: z.string().nullish(),
+    port: z.number().int().nullish(),
+    interval: z.string().nullish(),
+    timeout: z.string().nullish(),
+  }).nullish(),
+  is_port_open: laxBool.optional(),
+});
+
+const unitSchema = z.object({
+  host: z.string({ error: "must be a string" }),
+  ip: z.string().refine((value) => ipVersion(value) !== 0, {
+    error: "must be an IPv4 or IPv6 address",
+  })
+    .nullish(),
+});
+
+const APP_KEYS = Object.keys(appSchema.shape);
+const UNIT_KEYS = Object.keys(unitSchema.shape);
+
+/** JSON-decodes the keys a schema knows; other keys (Juju's own, newer fields) are ignored. */
+function decode(data: Databag, keys: readonly string[], where: string): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const key of keys) {
+    const raw = data[key];
+    if (raw === undefined) continue;
+    try {
+      decoded[key] = JSON.parse(raw);
+    } catch {
+      throw new IngressDataError(
+        `${where} field "${key}" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
+      );
+    }
+  }
+  return decoded;
+}
+
+/** Requirer data that does not validate; the message says which field and why. */
+export class IngressDataError extends Error {
+  override readonly name = "IngressDataError";
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.length ? `field "${issue.path.join(".")}"` : "data";
+  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  throw new IngressDataError(`${where} ${field} ${missing ? "is missing" : issue.message}`);
+}
+
+/**
+ * Parses a requirer's application databag and the databags of its units. Throws
+ * `IngressDataError` when the application data is missing or invalid, or any unit's is.
+ */
+export function parseIngressRequest(
+  appData: Databag,
+  unitData: Readonly<Record<string, Databag>>,
+): IngressRequest {
+  if (Object.keys(appData).filter((key) => APP_KEYS.includes(key)).length === 0) {
+    throw new IngressDataError("application data is empty");
+  }
+  const app = check(appSchema, decode(appData, APP_KEYS, "application"), "application");
+  const units = Object.entries(unitData).sort(([a], [b]) => a.localeCompare(b)).map(
+    ([unit, data]) => {
+      const parsed = check(unitSchema, decode(data, UNIT_KEYS, `unit ${unit}`), `unit ${unit}`);
+      return { unit, host: parsed.host, ip: parsed.ip ?? null };
+    },
+  );
+  return {
+    model: app.model,
+    name: app.name,
+    port: app.port,
+    stripPrefix: app["strip-prefix"],
+    redirectHttps: app["redirect-https"],
+    scheme: app.scheme,
+    units,
+  };
+}
+
+/** The provider application databag: the URL, or the key removed (`""` deletes in Juju). */
+export function renderIngressProvider(url: string | null): Record<string, string> {
+  return { ingress: url === null ? "" : JSON.stringify({ url }) };
+}
+
+/** The URL published to a requirer as the Python library reads it back (to compare). */
+export function publishedUrl(providerData: Databag): string | null {
+  const raw = providerData.ingress;
+  if (!raw) return null;
+  try {
+    const value = JSON.parse(raw) as { url?: unknown };
+    return typeof value.url === "string" ? value.url : null;
+  } catch {
+    return null;
+  }
+}

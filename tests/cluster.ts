@@ -1,0 +1,48 @@
+/**
+ * A fake cluster for black-box hook tests and the demo: the fake API server on loopback with the
+ * model's namespace and GatewayClasses, and the kubeconfig the charm finds through KUBECONFIG.
+ */
+import { type FakeApiServer, startFakeApiServer } from "./harness/k8s/mod.ts";
+import type { KubeObject } from "../src/k8s/types.ts";
+
+export interface Cluster {
+  readonly server: FakeApiServer;
+  /** Environment for runHook: KUBECONFIG pointing at the fake server. */
+  readonly env: Record<string, string>;
+  /** Objects of a kind in the model's namespace, as plain objects. */
+  objects(kind: string): KubeObject[];
+  /** Pretends the Gateway controller assigned addresses. */
+  setGatewayAddresses(gateway: string, addresses: { type?: string; value: string }[]): void;
+  close(): Promise<void>;
+}
+
+export async function startCluster(
+  options: { namespace?: string; gatewayClasses?: string[] } = {},
+): Promise<Cluster> {
+  const namespace = options.namespace ?? "testing";
+  const server = await startFakeApiServer({ namespaces: [namespace] });
+  for (const name of options.gatewayClasses ?? ["cilium"]) {
+    server.seed({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name },
+      spec: { controllerName: `example.com/${name}` },
+    });
+  }
+  const dir = await Deno.makeTempDir({ prefix: "fake-cluster-" });
+  await server.writeKubeconfig(`${dir}/config`, namespace);
+  return {
+    server,
+    env: { KUBECONFIG: `${dir}/config` },
+    objects: (kind) => server.objects(kind, namespace) as KubeObject[],
+    setGatewayAddresses(gateway, addresses) {
+      server.setStatus("Gateway", namespace, gateway, {
+        addresses: addresses.map((address) => ({ type: "IPAddress", ...address })),
+      });
+    },
+    async close() {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
