@@ -74,6 +74,8 @@ interface Requirer {
   readonly app: string;
   readonly backend: Backend | null;
   readonly error: string | null;
+  /** The requirer has not written its data yet. */
+  readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
 }
@@ -102,10 +104,13 @@ async function readRequirer(
         port: request.port,
         stripPrefix: request.stripPrefix,
       };
-      return { relation, app, backend, error: null, currentUrl };
+      return { relation, app, backend, error: null, pending: false, currentUrl };
     } catch (error) {
       if (!(error instanceof IngressDataError)) throw error;
-      return { relation, app, backend: null, error: error.message, currentUrl };
+      if (error.incomplete) {
+        return { relation, app, backend: null, error: null, pending: true, currentUrl };
+      }
+      return { relation, app, backend: null, error: error.message, pending: false, currentUrl };
     }
   } catch (error) {
     if (error instanceof HookToolError && error.kind === "relation-not-found") return null;
@@ -269,18 +274,19 @@ export async function reconcile(r: Reconciler): Promise<void> {
     await publishUrls(tools, checked, urls);
 
     const invalid = invalidRequirersMessage(checked);
+    const pending = checked.filter((requirer) => requirer.pending).map((requirer) => requirer.app);
+    const unsupported = addresses.unsupported.join(", ");
     if (invalid !== null) {
       await tools.statusSet("blocked", invalid);
-    } else if (addresses.usable.length > 0) {
-      await tools.statusSet("active", activeMessage(config, addresses.usable));
-    } else if (addresses.unsupported.length > 0) {
-      await tools.log(
-        "WARNING",
-        `Gateway reported unsupported addresses: ${addresses.unsupported.join(", ")}`,
-      );
+    } else if (addresses.usable.length === 0 && unsupported) {
+      await tools.log("WARNING", `Gateway reported unsupported addresses: ${unsupported}`);
       await tools.statusSet("blocked", "Gateway reported unsupported address");
-    } else {
+    } else if (addresses.usable.length === 0) {
       await tools.statusSet("waiting", "Waiting for gateway address");
+    } else if (pending.length > 0) {
+      await tools.statusSet("waiting", `Waiting for ingress data from ${pending.join(", ")}`);
+    } else {
+      await tools.statusSet("active", activeMessage(config, addresses.usable));
     }
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;

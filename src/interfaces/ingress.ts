@@ -101,17 +101,28 @@ function decode(data: Databag, keys: readonly string[], where: string): Record<s
   return decoded;
 }
 
-/** Requirer data that does not validate; the message says which field and why. */
+/** Requirer data that does not validate; the message says which field and why. `incomplete`
+ * means nothing has been written yet (normal while the relation is being set up). */
 export class IngressDataError extends Error {
   override readonly name = "IngressDataError";
+  constructor(message: string, readonly incomplete = false) {
+    super(message);
+  }
 }
+
+const hasAny = (data: Databag, keys: readonly string[]) =>
+  keys.some((key) => data[key] !== undefined);
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.length ? `field "${issue.path.join(".")}"` : "data";
-  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  let present: unknown = value;
+  for (const key of issue.path) {
+    present = (present as Record<PropertyKey, unknown> | undefined)?.[key];
+  }
+  const missing = issue.code === "invalid_type" && present === undefined;
   throw new IngressDataError(`${where} ${field} ${missing ? "is missing" : issue.message}`);
 }
 
@@ -123,8 +134,9 @@ export function parseIngressRequest(
   appData: Databag,
   unitData: Readonly<Record<string, Databag>>,
 ): IngressRequest {
-  if (Object.keys(appData).filter((key) => APP_KEYS.includes(key)).length === 0) {
-    throw new IngressDataError("application data is empty");
+  if (!hasAny(appData, APP_KEYS)) throw new IngressDataError("application data is empty", true);
+  for (const [unit, data] of Object.entries(unitData)) {
+    if (!hasAny(data, UNIT_KEYS)) throw new IngressDataError(`unit ${unit} data is empty`, true);
   }
   const app = check(appSchema, decode(appData, APP_KEYS, "application"), "application");
   const units = Object.entries(unitData).sort(([a], [b]) => a.localeCompare(b)).map(
