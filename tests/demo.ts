@@ -1,13 +1,34 @@
 /**
  * `deno task demo`: a simulated deployment of the packed charm. Each step is what an operator
  * does (`juju deploy`, `juju config`, `juju integrate`, …); each hook Juju would run for it goes
- * through the black-box runner with the state the previous hook left, and its status is printed.
+ * through the black-box runner with the state the previous hook left, against the fake
+ * Kubernetes API server started in-process, or a real cluster with `--kubeconfig PATH`
+ * (`--model NAME` is the namespace there; the Juju side stays simulated).
  */
+import { stringify } from "yaml";
+import { createClientNodeClient } from "../src/k8s/client_node.ts";
+import { MANAGED_BY } from "../src/k8s/reconcile.ts";
+import { KINDS, type KubeObject } from "../src/k8s/types.ts";
+import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 
+const APP = "gateway-api-integrator";
+
+function option(name: string): string | undefined {
+  const index = Deno.args.indexOf(name);
+  return index >= 0 ? Deno.args[index + 1] : undefined;
+}
+
+const kubeconfig = option("--kubeconfig");
+const model = option("--model") ?? "demo";
+const gatewayClass = option("--gateway-class") ?? "cilium";
 const charmDir = await packedCharmDir();
-let state: JujuState = { leader: true, modelName: "demo" };
+const cluster: Cluster | null = kubeconfig
+  ? null
+  : await startCluster({ namespace: model, gatewayClasses: [gatewayClass] });
+const env = kubeconfig ? { KUBECONFIG: kubeconfig } : cluster!.env;
+let state: JujuState = { leader: true, modelName: model };
 
 function describe(event: HookEvent): string {
   switch (event.kind) {
@@ -22,30 +43,37 @@ function describe(event: HookEvent): string {
     case "secret":
       return `secret-${event.name}`;
     case "action":
-      return `action ${event.name} ${JSON.stringify(event.params ?? {})}`;
+      return `action ${event.name}`;
   }
 }
 
 function outcome(result: HookResult): string {
   if (result.action) {
-    const { status, message, results } = result.action;
-    return `action ${status}${message ? `: ${message}` : ""}${
-      Object.keys(results).length ? ` ${JSON.stringify(results)}` : ""
-    }`;
+    const { status, message } = result.action;
+    return `action ${status}${message ? `: ${message}` : ""}`;
   }
   const status = result.state.unitStatus;
   return status ? `${status.status}: ${status.message}` : "(no status)";
 }
 
+function urls(): string[] {
+  return (state.relations ?? []).filter((relation) => !relation.dying).flatMap((relation) => {
+    const raw = relation.localAppData?.ingress;
+    return raw ? [`${relation.remoteApp} → ${(JSON.parse(raw) as { url: string }).url}`] : [];
+  });
+}
+
 async function hook(event: HookEvent): Promise<void> {
-  const result = await runHook(charmDir, state, event);
+  const result = await runHook(charmDir, state, event, { env });
   state = result.state;
-  const exit = result.exitCode === 0 ? "" : ` [exit ${result.exitCode}]`;
+  const exit = result.exitCode === 0 ? "" : ` [exit ${result.exitCode}: ${result.stderr.trim()}]`;
   console.log(
-    `  ${describe(event).padEnd(52)} ${result.durationMs.toFixed(0).padStart(4)} ms  ${
+    `  ${describe(event).padEnd(36)} ${result.durationMs.toFixed(0).padStart(5)} ms  ${
       outcome(result)
     }${exit}`,
   );
+  const published = urls();
+  if (published.length) console.log(`  ${"".padEnd(36)}           URLs: ${published.join(", ")}`);
 }
 
 function step(title: string): void {
@@ -53,69 +81,117 @@ function step(title: string): void {
 }
 
 async function configure(values: Record<string, string | number | boolean>): Promise<void> {
-  step(
-    `juju config gateway-api-integrator ${
-      Object.entries(values).map(([k, v]) => `${k}=${v}`).join(" ")
-    }`,
-  );
+  step(`juju config ${APP} ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(" ")}`);
   state = { ...state, config: { ...state.config, ...values } };
   await hook({ kind: "hook", name: "config-changed" });
 }
 
-console.log(`Simulated deployment of ${charmDir}/dispatch (fake Juju, model "demo")`);
-
-step("juju deploy gateway-api-integrator --trust");
-for (const name of ["install", "leader-elected", "config-changed", "start"]) {
-  await hook({ kind: "hook", name });
+function updateRelation(
+  id: number,
+  change: (relation: RelationState) => RelationState | null,
+): void {
+  state = {
+    ...state,
+    relations: (state.relations ?? []).flatMap((relation) => {
+      if (relation.id !== id) return [relation];
+      const changed = change(relation);
+      return changed ? [changed] : [];
+    }),
+  };
 }
 
-await configure({ "enforce-https": false, "gateway-class": "cilium" });
+async function integrate(
+  id: number,
+  app: string,
+  port: number,
+  stripPrefix: boolean,
+): Promise<void> {
+  step(`juju deploy ${app} && juju integrate ${app}:ingress ${APP}:gateway`);
+  state = {
+    ...state,
+    relations: [...(state.relations ?? []), { id, endpoint: "gateway", remoteApp: app }],
+  };
+  await hook({ kind: "relation", name: "created", relationId: id });
+  updateRelation(id, (relation) => ({
+    ...relation,
+    remoteAppData: {
+      model: JSON.stringify(model),
+      name: JSON.stringify(app),
+      port: String(port),
+      ...(stripPrefix ? { "strip-prefix": "true" } : {}),
+    },
+    remoteUnits: {
+      [`${app}/0`]: {
+        host: JSON.stringify(`${app}-0.${app}-endpoints.${model}.svc.cluster.local`),
+      },
+    },
+  }));
+  await hook({ kind: "relation", name: "joined", relationId: id, remoteUnit: `${app}/0` });
+  await hook({ kind: "relation", name: "changed", relationId: id, remoteUnit: `${app}/0` });
+}
 
-step("juju deploy web && juju integrate web:ingress gateway-api-integrator:gateway");
-const web: RelationState = { id: 1, endpoint: "gateway", remoteApp: "web", remoteUnits: {} };
-state = { ...state, relations: [...(state.relations ?? []), web] };
-await hook({ kind: "relation", name: "created", relationId: 1 });
-state = {
-  ...state,
-  relations: state.relations?.map((r) =>
-    r.id === 1
-      ? {
-        ...r,
-        remoteAppData: { model: '"demo"', name: '"web"', port: "8080" },
-        remoteUnits: { "web/0": { host: '"web-0.web-endpoints.demo.svc.cluster.local"' } },
-      }
-      : r
-  ),
-};
-await hook({ kind: "relation", name: "joined", relationId: 1, remoteUnit: "web/0" });
-await hook({ kind: "relation", name: "changed", relationId: 1, remoteUnit: "web/0" });
+async function printObjects(): Promise<void> {
+  const client = createClientNodeClient({ namespace: model, fieldManager: APP, env });
+  for (const kind of [KINDS.gateway, KINDS.service, KINDS.httpRoute]) {
+    for (const object of await client.list(kind, `${MANAGED_BY}=${APP}`)) {
+      const {
+        managedFields: _managed,
+        uid: _uid,
+        resourceVersion: _rv,
+        creationTimestamp: _ct,
+        generation: _g,
+        ...metadata
+      } = object.metadata;
+      const shown: KubeObject = { ...object, metadata };
+      console.log(`---\n${stringify(shown, { lineWidth: 0 }).trimEnd()}`);
+    }
+  }
+}
 
-await configure({ "external-hostname": "bad_host.example.com" });
-await configure({ "external-hostname": "gw.example.com" });
+console.log(
+  `Simulated deployment of ${charmDir}/dispatch: fake Juju, model "${model}", ` +
+    (kubeconfig ? `cluster from ${kubeconfig}` : `fake Kubernetes API at ${cluster!.server.url}`),
+);
 
-step("juju run gateway-api-integrator/0 get-certificate hostname=gw.example.com");
-await hook({ kind: "action", name: "get-certificate", params: { hostname: "gw.example.com" } });
+try {
+  step(`juju deploy ${APP} --trust`);
+  for (const name of ["install", "leader-elected", "config-changed", "start"]) {
+    await hook({ kind: "hook", name });
+  }
 
-step("juju remove-relation web gateway-api-integrator");
-state = {
-  ...state,
-  relations: state.relations?.map((r) =>
-    r.id === 1 ? { ...r, remoteUnits: {}, departedUnits: r.remoteUnits } : r
-  ),
-};
-await hook({
-  kind: "relation",
-  name: "departed",
-  relationId: 1,
-  remoteUnit: "web/0",
-  departingUnit: "web/0",
-});
-state = {
-  ...state,
-  relations: state.relations?.map((r) => (r.id === 1 ? { ...r, dying: true } : r)),
-};
-await hook({ kind: "relation", name: "broken", relationId: 1 });
-state = { ...state, relations: state.relations?.filter((r) => r.id !== 1) };
+  await configure({ "enforce-https": false, "gateway-class": gatewayClass });
+  if (cluster) {
+    step("(the Gateway controller assigns the load balancer address 10.43.8.34)");
+    cluster.setGatewayAddresses(APP, [{ value: "10.43.8.34" }]);
+    await hook({ kind: "hook", name: "update-status" });
+  }
 
-step("(5 minutes later)");
-await hook({ kind: "hook", name: "update-status" });
+  await integrate(1, "web", 8080, false);
+  await integrate(2, "api", 9000, true);
+  await configure({ "external-hostname": "gateway.example.com" });
+
+  step(`juju remove-relation api ${APP}`);
+  updateRelation(
+    2,
+    (relation) => ({ ...relation, remoteUnits: {}, departedUnits: relation.remoteUnits }),
+  );
+  await hook({
+    kind: "relation",
+    name: "departed",
+    relationId: 2,
+    remoteUnit: "api/0",
+    departingUnit: "api/0",
+  });
+  updateRelation(2, (relation) => ({ ...relation, dying: true }));
+  await hook({ kind: "relation", name: "broken", relationId: 2 });
+  updateRelation(2, () => null);
+
+  step("(5 minutes later)");
+  await hook({ kind: "hook", name: "update-status" });
+
+  console.log(`\nKubernetes objects managed by ${APP} in namespace "${model}":`);
+  await printObjects();
+} finally {
+  await cluster?.close();
+}
+Deno.exit(0);

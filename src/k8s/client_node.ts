@@ -270,7 +270,7 @@ export function createClientNodeClient(options: ClientOptions): KubeClient {
         const list = json as { items?: KubeObject[]; metadata?: { continue?: string } } | null;
         // Items of a list carry no apiVersion/kind; restore them so callers see whole objects.
         for (const item of list?.items ?? []) {
-          items.push({ ...item, apiVersion: kind.apiVersion, kind: kind.kind });
+          items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...item });
         }
         continueToken = list?.metadata?.continue || undefined;
       } while (continueToken);
