@@ -8,7 +8,8 @@
  * `--write` replaces the generated table in BENCHMARKS.md.
  */
 import { packedCharmDir, runHook } from "../tests/harness/runner.ts";
-import type { HookEvent, JujuState } from "../tests/harness/juju/state.ts";
+import type { HookEvent, JujuState, RelationState } from "../tests/harness/juju/state.ts";
+import { startCluster } from "../tests/cluster.ts";
 
 interface Case {
   name: string;
@@ -16,30 +17,44 @@ interface Case {
   event: HookEvent;
 }
 
-const INGRESS_RELATION = {
-  id: 3,
-  endpoint: "gateway",
-  remoteApp: "web",
-  remoteAppData: { model: '"demo"', name: '"web"', port: "8080" },
-  remoteUnits: { "web/0": { host: '"web-0.web-endpoints.demo.svc.cluster.local"' } },
-};
+function requirer(id: number, app: string): RelationState {
+  return {
+    id,
+    endpoint: "gateway",
+    remoteApp: app,
+    remoteAppData: { model: '"testing"', name: JSON.stringify(app), port: "8080" },
+    remoteUnits: { [`${app}/0`]: { host: JSON.stringify(`${app}-0.${app}-endpoints`) } },
+  };
+}
+
+const VALID = { "enforce-https": false, "gateway-class": "cilium" };
+const TEN = Array.from({ length: 10 }, (_, i) => requirer(i + 1, `app${i}`));
 
 const CASES: Case[] = [
-  { name: "install", state: { leader: true }, event: { kind: "hook", name: "install" } },
   {
-    name: "config-changed",
-    state: { leader: true, config: { "enforce-https": false, "gateway-class": "cilium" } },
+    name: "install (fresh deploy, blocked)",
+    state: { leader: true },
+    event: { kind: "hook", name: "install" },
+  },
+  {
+    name: "config-changed (no requirers)",
+    state: { leader: true, config: VALID },
     event: { kind: "hook", name: "config-changed" },
   },
   {
-    name: "update-status",
-    state: { leader: true, config: { "enforce-https": false } },
+    name: "update-status (1 requirer)",
+    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
     event: { kind: "hook", name: "update-status" },
   },
   {
-    name: "gateway-relation-changed",
-    state: { leader: true, config: { "enforce-https": false }, relations: [INGRESS_RELATION] },
-    event: { kind: "relation", name: "changed", relationId: 3, remoteUnit: "web/0" },
+    name: "gateway-relation-changed (1 requirer)",
+    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
+    event: { kind: "relation", name: "changed", relationId: 1, remoteUnit: "web/0" },
+  },
+  {
+    name: "update-status (10 requirers)",
+    state: { leader: true, config: VALID, relations: TEN },
+    event: { kind: "hook", name: "update-status" },
   },
   {
     name: "non-leader config-changed",
@@ -93,18 +108,24 @@ async function buildForm(charmDir: string): Promise<string> {
 
 const { runs, write } = parseArgs(Deno.args);
 const charmDir = await packedCharmDir();
+const cluster = await startCluster();
 const rows: string[] = [];
 let memoryMeasured = true;
 for (const benchCase of CASES) {
-  // One warm-up run: the first hook after packing fills Deno's code cache, as the first hook
-  // after a deploy or upgrade does in production.
-  await runHook(charmDir, benchCase.state, benchCase.event);
+  // One warm-up run: it fills Deno's code cache (as the first hook after a deploy or upgrade
+  // does) and creates the objects, so the measured runs are the steady state.
+  const warm = await runHook(charmDir, benchCase.state, benchCase.event, { env: cluster.env });
+  if (cluster.objects("Gateway").length > 0) {
+    cluster.setGatewayAddresses("gateway-api-integrator", [{ value: "10.0.0.1" }]);
+  }
+  if (warm.exitCode !== 0) throw new Error(`${benchCase.name} failed: ${warm.stderr}`);
   const times: number[] = [];
   const rss: number[] = [];
   let calls = 0;
   for (let i = 0; i < runs; i++) {
-    const result = await runHook(charmDir, benchCase.state, benchCase.event, {
+    const result = await runHook(charmDir, warm.state, benchCase.event, {
       measureMemory: true,
+      env: cluster.env,
     });
     if (result.exitCode !== 0) {
       throw new Error(`${benchCase.name} failed (exit ${result.exitCode}): ${result.stderr}`);
@@ -124,9 +145,9 @@ for (const benchCase of CASES) {
 }
 
 const table = [
-  `Machine: ${await machine()}. Charm build: ${await buildForm(
-    charmDir,
-  )}. ${runs} runs per hook after one warm-up run.`,
+  `Machine: ${await machine()}. Charm build: ${await buildForm(charmDir)}. ${runs} runs per hook ` +
+  "after one warm-up run, in the steady state (objects already applied), against the fake " +
+  "Kubernetes API server.",
   ...(memoryMeasured
     ? []
     : ["", "Peak memory needs GNU time (`/usr/bin/time`); it was not found."]),
@@ -136,6 +157,8 @@ const table = [
   ...rows,
 ].join("\n");
 console.log(table);
+
+await cluster.close();
 
 if (write) {
   const path = new URL("../BENCHMARKS.md", import.meta.url);

@@ -270,7 +270,8 @@ export function createClientNodeClient(options: ClientOptions): KubeClient {
         const list = json as { items?: KubeObject[]; metadata?: { continue?: string } } | null;
         // Items of a list carry no apiVersion/kind; restore them so callers see whole objects.
         for (const item of list?.items ?? []) {
-          items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...item });
+          const { apiVersion: _apiVersion, kind: _kind, ...rest } = item;
+          items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...rest });
         }
         continueToken = list?.metadata?.continue || undefined;
       } while (continueToken);
