@@ -33,14 +33,15 @@ Deno.test("the charm holds Juju's files and an executable dispatch", () => {
   }
 });
 
-Deno.test("metadata.yaml carries the Python charm's name, endpoints and assumptions", () => {
+Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unlimited) and assumptions", () => {
   const metadata = yamlOf("metadata.yaml");
   strictEqual(metadata.name, "gateway-api-integrator");
   strictEqual(metadata["display-name"], "Gateway API Integrator");
   strictEqual(metadata.summary, "An operator to manage gateway resources.");
   deepStrictEqual(metadata.assumes, ["k8s-api", "juju >= 3.3"]);
   deepStrictEqual(metadata.provides, {
-    gateway: { interface: "ingress", limit: 1 },
+    // No limit: unlike the Python charm, any number of applications may relate.
+    gateway: { interface: "ingress" },
     "gateway-route": { interface: "gateway-route" },
   });
   deepStrictEqual(metadata.requires, {
