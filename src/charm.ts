@@ -18,7 +18,13 @@ import type { HookTools, RelationRef } from "./juju/tools.ts";
 import type { KubeClient } from "./k8s/client.ts";
 import { reconcileOwned } from "./k8s/reconcile.ts";
 import { KINDS, KubeError, TRUST_MESSAGE } from "./k8s/types.ts";
-import { type Integrations, MESSAGES, validate } from "./validation.ts";
+import {
+  type Integrations,
+  MESSAGES,
+  validateAfterCluster,
+  validateBeforeCluster,
+  validateGatewayClass,
+} from "./validation.ts";
 
 export const ENDPOINTS = {
   ingress: "gateway",
@@ -233,7 +239,9 @@ export async function reconcile(r: Reconciler): Promise<void> {
   }
   const checked = rejectDuplicates(requirers);
 
-  const problem = "message" in config ? config.message : validate(config, integrations);
+  const problem = "message" in config
+    ? config.message
+    : validateBeforeCluster(config, integrations);
   if ("message" in config || problem !== null) {
     await withdrawIngress(r, checked);
     await tools.statusSet("blocked", problem ?? "invalid configuration");
@@ -244,9 +252,11 @@ export async function reconcile(r: Reconciler): Promise<void> {
   try {
     client = await r.connect(ctx);
     const classes = (await client.list(KINDS.gatewayClass)).map((gc) => gc.metadata.name);
-    if (config.gatewayClass === null || !classes.includes(config.gatewayClass)) {
+    const invalidState = validateGatewayClass(config, classes) ??
+      validateAfterCluster(config, integrations);
+    if (invalidState !== null) {
       await withdrawIngress(r, checked);
-      await tools.statusSet("blocked", `Gateway class must be one of: [${classes.join(",")}]`);
+      await tools.statusSet("blocked", invalidState);
       return;
     }
     const backends = checked.flatMap((requirer) => (requirer.backend ? [requirer.backend] : []));

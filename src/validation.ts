@@ -29,8 +29,14 @@ export const MESSAGES = {
   notLeader: "Deploying more than one unit is not supported.",
 } as const;
 
-/** Returns the Blocked message of the first failed check, or null when the state is valid. */
-export function validate(config: CharmConfig, integrations: Integrations): string | null {
+/**
+ * Steps 1–4 of the Python charm's validation, which need no cluster. Returns the Blocked message
+ * of the first failed check, or null.
+ */
+export function validateBeforeCluster(
+  config: CharmConfig,
+  integrations: Integrations,
+): string | null {
   const mode = proxyMode(integrations);
   if (config.enforceHttps && !integrations.certificates) return MESSAGES.certificatesNeeded;
   if (integrations.ingress && integrations.gatewayRoute) return MESSAGES.bothModes;
@@ -40,9 +46,39 @@ export function validate(config: CharmConfig, integrations: Integrations): strin
   if (mode === "gateway-route" && config.externalHostname !== null) {
     return MESSAGES.hostnameWithGatewayRoute;
   }
-  if (mode === "ingress" && integrations.certificates && config.externalHostname === null) {
+  return null;
+}
+
+/** Step 5: the configured GatewayClass must exist in the cluster (names in list order). */
+export function validateGatewayClass(
+  config: CharmConfig,
+  classes: readonly string[],
+): string | null {
+  if (config.gatewayClass !== null && classes.includes(config.gatewayClass)) return null;
+  return `Gateway class must be one of: [${classes.join(",")}]`;
+}
+
+/** Steps 6–7, after the GatewayClass check. */
+export function validateAfterCluster(
+  config: CharmConfig,
+  integrations: Integrations,
+): string | null {
+  if (
+    proxyMode(integrations) === "ingress" && integrations.certificates &&
+    config.externalHostname === null
+  ) {
     return MESSAGES.hostnameNeeded;
   }
   if (config.hstsMaxAge < 0) return "invalid configuration: hsts_max_age";
   return null;
+}
+
+/** All steps in order, for a known list of GatewayClasses. */
+export function validate(
+  config: CharmConfig,
+  integrations: Integrations,
+  classes: readonly string[],
+): string | null {
+  return validateBeforeCluster(config, integrations) ?? validateGatewayClass(config, classes) ??
+    validateAfterCluster(config, integrations);
 }

@@ -52,9 +52,30 @@ const CASES: [string, Partial<CharmConfig>, Partial<Integrations>, string | null
 
 for (const [name, config, integrations, expected] of CASES) {
   Deno.test(`validate: ${name}`, () => {
-    strictEqual(validate({ ...CONFIG, ...config }, { ...NONE, ...integrations }), expected);
+    strictEqual(
+      validate({ ...CONFIG, ...config }, { ...NONE, ...integrations }, ["cilium"]),
+      expected,
+    );
   });
 }
+
+Deno.test("the GatewayClass check comes after steps 1-4 and before steps 6-7", () => {
+  const noClass = { ...CONFIG, gatewayClass: null, enforceHttps: false, hstsMaxAge: -1 };
+  strictEqual(validate(noClass, NONE, ["a", "b"]), "Gateway class must be one of: [a,b]");
+  strictEqual(
+    validate({ ...noClass, externalHostname: "x_y.com" }, NONE, []),
+    'Invalid external-hostname "x_y.com": not a valid domain name',
+  );
+  strictEqual(
+    validate({ ...noClass, gatewayClass: "b" }, NONE, ["a", "b"]),
+    "invalid configuration: hsts_max_age",
+  );
+  strictEqual(validate({ ...CONFIG, gatewayClass: "c" }, NONE, []), MESSAGES.certificatesNeeded);
+  strictEqual(
+    validate({ ...CONFIG, enforceHttps: false, gatewayClass: "" }, NONE, []),
+    "Gateway class must be one of: []",
+  );
+});
 
 Deno.test("proxy mode: ingress wins, then gateway-route, else inactive", () => {
   strictEqual(proxyMode({ ...NONE, ingress: true, gatewayRoute: true }), "ingress");
