@@ -1,0 +1,103 @@
+/**
+ * The `gateway-route` interface, v1, provider side (wire-compatible with the
+ * gateway_api_integrator v1 `gateway_route` library, whose databags go through ops
+ * `Relation.load`/`Relation.save`): every value is JSON text. The requirer's application databag
+ * names the hostnames to serve; the provider publishes where its Gateway is and how it treats
+ * HTTPS, every field written, `null` included.
+ */
+import { z } from "zod";
+import { isValidDomain } from "../config.ts";
+
+export type Databag = Readonly<Record<string, string>>;
+
+export type HttpsMode = "disabled" | "enabled" | "enforced";
+
+/** What a requirer asked for: its hostnames, lower-cased and without repeats, in order. */
+export interface GatewayRouteRequest {
+  readonly hostnames: readonly string[];
+}
+
+export interface GatewayRouteProviderData {
+  /** The provider application name, which is also the Gateway's name. */
+  readonly gatewayName: string;
+  /** The provider's model, which is also the Gateway's namespace. */
+  readonly gatewayModel: string;
+  readonly httpsMode: HttpsMode;
+  readonly gatewayAddress: string | null;
+  /** Set only when HTTPS is enforced. */
+  readonly hstsMaxAge: number | null;
+}
+
+/** Relation data that does not validate; the message names the field and the value. */
+export class GatewayRouteDataError extends Error {
+  override readonly name = "GatewayRouteDataError";
+}
+
+const fqdn = z.string({ error: "must be a string" }).refine(isValidDomain, {
+  error: (issue) => `is not a valid hostname: ${JSON.stringify(issue.input)}`,
+});
+
+const requirerSchema = z.object({
+  hostname: fqdn.nullish(),
+  // A list, defaulting to empty when absent; like the library, `null` is refused.
+  additional_hostnames: z.array(fqdn, { error: "must be a list of hostnames" }).default([]),
+});
+
+const REQUIRER_KEYS = Object.keys(requirerSchema.shape);
+
+/**
+ * Parses a requirer's application databag. An empty databag is valid and asks for no hostname.
+ * Throws `GatewayRouteDataError` naming the first field that does not validate.
+ */
+export function parseGatewayRouteRequest(appData: Databag): GatewayRouteRequest {
+  const decoded: Record<string, unknown> = {};
+  for (const key of REQUIRER_KEYS) {
+    const raw = appData[key];
+    if (raw === undefined || raw === "") continue;
+    try {
+      decoded[key] = JSON.parse(raw);
+    } catch {
+      throw new GatewayRouteDataError(
+        `requirer application field "${key}" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
+      );
+    }
+  }
+  const result = requirerSchema.safeParse(decoded);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue.path.map((key) => typeof key === "number" ? `[${key}]` : `.${String(key)}`)
+      .join("").slice(1);
+    throw new GatewayRouteDataError(`requirer application field "${field}" ${issue.message}`);
+  }
+  const { hostname, additional_hostnames } = result.data;
+  const all = [...(hostname ? [hostname] : []), ...additional_hostnames];
+  return { hostnames: [...new Set(all.map((name) => name.toLowerCase()))] };
+}
+
+/** Python's `json.dumps` of a string: `JSON.stringify` plus `ensure_ascii` escapes. */
+function jsonDumps(value: string | number | null): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * The provider application databag, every field JSON-encoded as ops `Relation.save` writes it
+ * (`null` included). Throws `GatewayRouteDataError` for an HSTS max-age the library would refuse.
+ */
+export function renderGatewayRouteProvider(data: GatewayRouteProviderData): Record<string, string> {
+  const { hstsMaxAge } = data;
+  if (hstsMaxAge !== null && !(Number.isSafeInteger(hstsMaxAge) && hstsMaxAge >= 0)) {
+    throw new GatewayRouteDataError(
+      `provider field "hsts_max_age" must be a non-negative integer, not ${hstsMaxAge}`,
+    );
+  }
+  return {
+    gateway_address: jsonDumps(data.gatewayAddress),
+    gateway_model: jsonDumps(data.gatewayModel),
+    gateway_name: jsonDumps(data.gatewayName),
+    hsts_max_age: jsonDumps(hstsMaxAge),
+    https_mode: jsonDumps(data.httpsMode),
+  };
+}

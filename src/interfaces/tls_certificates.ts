@@ -1,0 +1,194 @@
+/**
+ * The `tls-certificates` interface, v1, requirer side in application mode (wire-compatible with
+ * the tls_certificates_interface v4 and charmlibs libraries, `Mode.APP`): every value is JSON
+ * text. The leader keeps our CSRs in our application databag under
+ * `certificate_signing_requests`; the provider answers in its application databag with
+ * `certificates` and, since charmlibs 1.3, `request_errors`. As in those libraries, one invalid
+ * entry makes the whole databag invalid, and keys nobody defined are ignored.
+ */
+import { z } from "zod";
+
+export type Databag = Readonly<Record<string, string>>;
+
+/** One entry of the provider's `certificates` list. */
+export interface ProvidedCertificate {
+  /** The issued (leaf) certificate, PEM. */
+  readonly certificate: string;
+  /** The CSR it answers (`certificate_signing_request` on the wire), PEM. */
+  readonly csr: string;
+  /** The issuing CA certificate, PEM. */
+  readonly ca: string;
+  /** The chain as the provider sent it (meant to be leaf first); empty when absent or null. */
+  readonly chain: readonly string[];
+  readonly revoked: boolean;
+}
+
+/** One entry of the provider's `request_errors` list (a CSR the provider refused). */
+export interface RequestError {
+  readonly csr: string;
+  /** 101 IP_NOT_ALLOWED, 102 DOMAIN_NOT_ALLOWED, 103 WILDCARD_NOT_ALLOWED, 201, 999, … */
+  readonly code: number;
+  readonly name: string;
+  readonly message: string;
+}
+
+export interface ProviderCertificates {
+  readonly certificates: readonly ProvidedCertificate[];
+  readonly errors: readonly RequestError[];
+}
+
+/** Relation data that does not validate; the message names the databag and the field. */
+export class TlsCertificatesDataError extends Error {
+  override readonly name = "TlsCertificatesDataError";
+}
+
+const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
+const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
+
+/** pydantic's lax bool in JSON mode: booleans, 0/1 and the usual words, any case. */
+const laxBool = z.union([z.boolean(), z.number(), z.string()], {
+  error: "must be a boolean",
+}).transform((value, ctx) => {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (value === 0 || value === 1) return value === 1;
+  } else {
+    const lower = value.toLowerCase();
+    if (TRUE.has(lower)) return true;
+    if (FALSE.has(lower)) return false;
+  }
+  ctx.addIssue({ code: "custom", message: `must be a boolean, not ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+/** pydantic's lax int in JSON mode: integers, integral floats and numeric strings. */
+const laxInt = z.union([z.number(), z.string(), z.boolean()], {
+  error: "must be an integer",
+}).transform((value, ctx) => {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  const number = typeof value === "number"
+    ? value
+    : /^\s*[+-]?\d+(\.0*)?\s*$/.test(value)
+    ? Number(value)
+    : NaN;
+  if (Number.isSafeInteger(number)) return number;
+  ctx.addIssue({ code: "custom", message: `must be an integer, not ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+const text = z.string({ error: "must be a string" });
+const optionalText = z.string({ error: "must be a string or null" }).nullish();
+
+const requirerSchema = z.object({
+  certificate_signing_requests: z.array(
+    z.object({
+      certificate_signing_request: text,
+      // `Optional[bool]` without a default: null is fine, a missing key is not.
+      ca: laxBool.nullable(),
+    }, { error: "must be an object" }),
+    { error: "must be a list" },
+  ).default([]),
+});
+
+const providerSchema = z.object({
+  certificates: z.array(
+    z.object({
+      ca: text,
+      certificate_signing_request: text,
+      certificate: text,
+      chain: z.array(text, { error: "must be a list of strings" }).nullish(),
+      revoked: laxBool.nullish(),
+    }, { error: "must be an object" }),
+    { error: "must be a list" },
+  ).default([]),
+  request_errors: z.array(
+    z.object({
+      csr: text,
+      error: z.object({
+        code: laxInt,
+        name: text,
+        message: text,
+        reason: optionalText,
+        provider: optionalText,
+        endpoint: optionalText,
+      }, { error: "must be an object" }),
+    }, { error: "must be an object" }),
+    { error: "must be a list" },
+  ).default([]),
+});
+
+/** JSON-decodes the keys a schema knows. `""` is how Juju deletes a key, so it means absent. */
+function decode(data: Databag, keys: readonly string[], where: string): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const key of keys) {
+    const raw = data[key];
+    if (raw === undefined || raw === "") continue;
+    try {
+      decoded[key] = JSON.parse(raw);
+    } catch {
+      throw new TlsCertificatesDataError(
+        `${where} field "${key}" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
+      );
+    }
+  }
+  return decoded;
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  let present: unknown = value;
+  for (const key of issue.path) {
+    present = (present as Record<PropertyKey, unknown> | undefined)?.[key];
+  }
+  const field = issue.path.map((key) => typeof key === "number" ? `[${key}]` : `.${String(key)}`)
+    .join("").slice(1);
+  throw new TlsCertificatesDataError(
+    `${where} field "${field}" ${present === undefined ? "is missing" : issue.message}`,
+  );
+}
+
+/** Whether two PEMs are the same CSR, ignoring surrounding whitespace (trailing newlines). */
+export function sameCsr(a: string, b: string): boolean {
+  return a.trim() === b.trim();
+}
+
+/**
+ * Our application databag for the given CSRs (PEM): each goes in stripped with `ca: false`.
+ * With none, the key is deleted, as the libraries leave it out when the list is empty.
+ */
+export function renderCertificateRequests(csrs: readonly string[]): Record<string, string> {
+  if (csrs.length === 0) return { certificate_signing_requests: "" };
+  const requests = csrs.map((csr) => ({ certificate_signing_request: csr.trim(), ca: false }));
+  return { certificate_signing_requests: JSON.stringify(requests) };
+}
+
+/** The CSRs in our own application databag (as written); none when the key is absent. */
+export function parseOwnRequests(appData: Databag): string[] {
+  const decoded = decode(appData, ["certificate_signing_requests"], "requirer application");
+  return check(requirerSchema, decoded, "requirer application").certificate_signing_requests
+    .map((entry) => entry.certificate_signing_request);
+}
+
+/** The provider application databag: issued certificates and refused requests. */
+export function parseProviderCertificates(appData: Databag): ProviderCertificates {
+  const where = "provider application";
+  const decoded = decode(appData, ["certificates", "request_errors"], where);
+  const data = check(providerSchema, decoded, where);
+  return {
+    certificates: data.certificates.map((entry) => ({
+      certificate: entry.certificate,
+      csr: entry.certificate_signing_request,
+      ca: entry.ca,
+      chain: entry.chain ?? [],
+      revoked: entry.revoked ?? false,
+    })),
+    errors: data.request_errors.map((entry) => ({
+      csr: entry.csr,
+      code: entry.error.code,
+      name: entry.error.name,
+      message: entry.error.message,
+    })),
+  };
+}
