@@ -2,36 +2,47 @@
  * The charm: decides what each event does and runs the one reconcile (gather → decide → apply →
  * report). This is the only module that knows the order of things.
  */
+import { forgetCertificates, isCertificateSecret } from "./certificate_secrets.ts";
 import { type CharmConfig, parseConfig } from "./config.ts";
 import { gatewayAddresses } from "./gateway/address.ts";
-import { desiredObjects, type IngressPlanInput, ingressUrl, urlBase } from "./gateway/plan.ts";
-import type { Backend } from "./gateway/objects.ts";
 import {
-  IngressDataError,
-  parseIngressRequest,
-  publishedUrl,
-  renderIngressProvider,
-} from "./interfaces/ingress.ts";
+  desiredObjects,
+  type GatewayPlanInput,
+  ingressHost,
+  ingressUrl,
+  type IssuedTls,
+  normalHostname,
+  urlBase,
+} from "./gateway/plan.ts";
 import type { HookContext, JujuEvent } from "./juju/context.ts";
 import { HookToolError } from "./juju/errors.ts";
 import type { HookTools, RelationRef } from "./juju/tools.ts";
 import type { KubeClient } from "./k8s/client.ts";
-import { reconcileOwned } from "./k8s/reconcile.ts";
-import { KINDS, KubeError, TRUST_MESSAGE } from "./k8s/types.ts";
+import { listOwned, reconcileOwned } from "./k8s/reconcile.ts";
+import { KINDS, KubeError, type KubeObject, TRUST_MESSAGE } from "./k8s/types.ts";
+import { ipVersion } from "./net.ts";
+import {
+  ENDPOINTS,
+  type IngressRequirer,
+  liveRelations,
+  publishDnsEntries,
+  publishIngressUrls,
+  publishRouteProviderData,
+  readIngressRequirers,
+  readRouteRequirers,
+  remoteApp,
+  type RouteRequirer,
+} from "./relations.ts";
 import {
   type Integrations,
   MESSAGES,
+  proxyMode,
   validateAfterCluster,
   validateBeforeCluster,
   validateGatewayClass,
 } from "./validation.ts";
 
-export const ENDPOINTS = {
-  ingress: "gateway",
-  gatewayRoute: "gateway-route",
-  certificates: "certificates",
-  dnsRecord: "dns-record",
-} as const;
+export { ENDPOINTS };
 
 /** Exit codes: 0 done (even when blocked), 1 failed in a way a retry of the hook can fix. */
 export type ExitCode = 0 | 1;
@@ -48,6 +59,8 @@ export const connectFromEnvironment: Connector = async (ctx) => {
   });
 };
 
+export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
+
 /** Events that run the reconcile. `stop` does not; `remove` cleans up; unknown hooks are ignored. */
 function reconciles(event: JujuEvent): boolean {
   switch (event.kind) {
@@ -56,118 +69,99 @@ function reconciles(event: JujuEvent): boolean {
     case "relation":
       return true;
     case "secret":
-      return event.phase === "changed";
+      return event.phase === "changed" || event.phase === "expired";
     default:
       return false;
   }
 }
 
-/** Relations of an endpoint, leaving out the one whose `-broken` hook is running. */
-async function liveRelations(
-  tools: HookTools,
-  event: JujuEvent,
-  endpoint: string,
-): Promise<RelationRef[]> {
-  const relations = await tools.relationIds(endpoint);
-  if (event.kind === "relation" && event.phase === "broken" && event.endpoint === endpoint) {
-    return relations.filter((relation) => relation.id !== event.relationId);
-  }
-  return relations;
+interface Reconciler {
+  readonly ctx: HookContext;
+  readonly tools: HookTools;
+  readonly connect: Connector;
 }
 
-interface Requirer {
-  readonly relation: RelationRef;
-  readonly app: string;
-  readonly backend: Backend | null;
-  readonly error: string | null;
-  /** The requirer has not written its data yet. */
-  readonly pending: boolean;
-  /** The URL our databag currently holds for it. */
-  readonly currentUrl: string | null;
+/** Everything the reconcile reads from Juju. */
+interface Gathered {
+  readonly config: ReturnType<typeof parseConfig>;
+  readonly integrations: Integrations;
+  readonly ingress: readonly IngressRequirer[];
+  readonly routes: readonly RouteRequirer[];
+  readonly certificates: RelationRef | null;
+  readonly dnsRecords: readonly RelationRef[];
 }
 
-/** Reads one ingress relation; a relation that vanished meanwhile is skipped (null). */
-async function readRequirer(
-  ctx: HookContext,
-  tools: HookTools,
-  relation: RelationRef,
-): Promise<Requirer | null> {
-  const { event } = ctx;
-  try {
-    const app = event.kind === "relation" && event.relationId === relation.id && event.remoteApp
-      ? event.remoteApp
-      : await tools.relationRemoteApp(relation);
-    const units = await tools.relationUnits(relation);
-    const appData = await tools.relationGet(relation, app, true);
-    const unitData: Record<string, Readonly<Record<string, string>>> = {};
-    for (const unit of units) unitData[unit] = await tools.relationGet(relation, unit, false);
-    const currentUrl = publishedUrl(await tools.relationGet(relation, ctx.appName, true));
-    try {
-      const request = parseIngressRequest(appData, unitData);
-      const backend = {
-        model: request.model,
-        app: request.name,
-        port: request.port,
-        stripPrefix: request.stripPrefix,
-      };
-      return { relation, app, backend, error: null, pending: false, currentUrl };
-    } catch (error) {
-      if (!(error instanceof IngressDataError)) throw error;
-      if (error.incomplete) {
-        return { relation, app, backend: null, error: null, pending: true, currentUrl };
-      }
-      return { relation, app, backend: null, error: error.message, pending: false, currentUrl };
-    }
-  } catch (error) {
-    if (error instanceof HookToolError && error.kind === "relation-not-found") return null;
-    throw error;
-  }
+async function gather(r: Reconciler): Promise<Gathered> {
+  const { ctx, tools } = r;
+  const config = parseConfig(await tools.configGet());
+  const [ingress, gatewayRoute, certificates, dnsRecords] = await Promise.all([
+    liveRelations(tools, ctx.event, ENDPOINTS.ingress),
+    liveRelations(tools, ctx.event, ENDPOINTS.gatewayRoute),
+    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
+    liveRelations(tools, ctx.event, ENDPOINTS.dnsRecord),
+  ]);
+  return {
+    config,
+    integrations: {
+      ingress: ingress.length > 0,
+      gatewayRoute: gatewayRoute.length > 0,
+      certificates: certificates.length > 0,
+    },
+    ingress: await readIngressRequirers(tools, ctx.event, ctx.appName, ingress),
+    routes: await readRouteRequirers(tools, ctx.event, ctx.appName, gatewayRoute),
+    certificates: certificates[0] ?? null,
+    dnsRecords,
+  };
 }
 
-/** Two requirers must not claim the same path (possible across models with equal names). */
-function rejectDuplicates(requirers: Requirer[]): Requirer[] {
-  const seen = new Map<string, string>();
-  return requirers.map((requirer) => {
-    if (!requirer.backend) return requirer;
-    const key = requirer.backend.app;
-    const first = seen.get(key);
-    if (first === undefined) {
-      seen.set(key, requirer.app);
-      return requirer;
-    }
-    return {
-      ...requirer,
-      backend: null,
-      error: `application name "${key}" is already used by the ingress of ${first}`,
-    };
-  });
-}
-
-/** Publishes or wipes each requirer's URL, writing only what changes. */
-async function publishUrls(
-  tools: HookTools,
-  requirers: readonly Requirer[],
-  urls: Map<number, string>,
+/** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
+function managedHostnames(
+  config: CharmConfig,
+  integrations: Integrations,
+  routes: readonly RouteRequirer[],
 ) {
-  for (const requirer of requirers) {
-    const url = urls.get(requirer.relation.id) ?? null;
-    if (url === requirer.currentUrl) continue;
-    await tools.relationSet(requirer.relation, renderIngressProvider(url), true);
+  switch (proxyMode(integrations)) {
+    case "ingress": {
+      const host = ingressHost(config);
+      return host === null ? [] : [host];
+    }
+    case "gateway-route":
+      return [
+        ...new Set(routes.flatMap((requirer) => (requirer.hostnames ?? []).map(normalHostname))),
+      ].sort();
+    default:
+      return [];
   }
 }
 
-function invalidRequirersMessage(requirers: readonly Requirer[]): string | null {
-  const invalid = requirers.filter((requirer) => requirer.error !== null);
-  if (invalid.length === 0) return null;
-  const details = invalid.map((requirer) => `${requirer.app}: ${requirer.error}`).join("; ");
-  const message = `Validation of ingress relation data failed. ${details}`;
-  return message.length > 500 ? `${message.slice(0, 497)}...` : message;
+/** An IP certificate is wanted when a gateway-route requirer asks for no hostname (§2). */
+function wantsIpCertificate(integrations: Integrations, routes: readonly RouteRequirer[]): boolean {
+  return integrations.certificates && proxyMode(integrations) === "gateway-route" &&
+    routes.some((requirer) => requirer.hostnames !== null && requirer.hostnames.length === 0);
 }
 
 function activeMessage(config: CharmConfig, addresses: readonly string[]): string {
   // Existing tooling reads the address as the third word: keep "Gateway addresses: <first>".
   const suffix = config.enforceHttps ? "" : " (enforce-https is set to false)";
   return `Gateway addresses: ${addresses.join(" ")}${suffix}`;
+}
+
+function truncated(message: string): string {
+  return message.length > 500 ? `${message.slice(0, 497)}...` : message;
+}
+
+/** Blocked messages for requirers whose data is invalid: they are skipped, not fatal. */
+function invalidRequirers(gathered: Gathered): string | null {
+  const ingress = gathered.ingress.filter((requirer) => requirer.error !== null)
+    .map((requirer) => `${requirer.app}: ${requirer.error}`);
+  const routes = gathered.routes.filter((requirer) => requirer.error !== null)
+    .map((requirer) => `${requirer.app}: ${requirer.error}`);
+  const parts: string[] = [];
+  if (ingress.length) {
+    parts.push(`Validation of ingress relation data failed. ${ingress.join("; ")}`);
+  }
+  if (routes.length) parts.push(`Invalid gateway-route relation data: ${routes.join("; ")}`);
+  return parts.length ? truncated(parts.join(" ")) : null;
 }
 
 /** What a Kubernetes failure means for the unit: a Blocked message, or null to retry the hook. */
@@ -182,7 +176,7 @@ function blockedMessageFor(error: KubeError): string | null {
     case "invalid": {
       const cause = error.details.causes?.[0];
       const detail = cause ? `${cause.field}: ${cause.message}` : error.message;
-      return `Kubernetes rejected ${error.details.object ?? "an object"}: ${detail}`.slice(0, 500);
+      return truncated(`Kubernetes rejected ${error.details.object ?? "an object"}: ${detail}`);
     }
     case "not-found":
       return error.details.object === "gatewayclasses"
@@ -193,25 +187,66 @@ function blockedMessageFor(error: KubeError): string | null {
   }
 }
 
-interface Reconciler {
-  readonly ctx: HookContext;
-  readonly tools: HookTools;
-  readonly connect: Connector;
-}
-
 /** Deletes our routes and Services and wipes every published URL (the Python charm's cleanup on
  * Blocked, without its stale URLs). The Gateway and Secrets stay. */
-async function withdrawIngress(r: Reconciler, requirers: readonly Requirer[]) {
+async function withdrawIngress(
+  r: Reconciler,
+  requirers: readonly IngressRequirer[],
+  client?: KubeClient,
+) {
   try {
-    const client = await r.connect(r.ctx);
-    await reconcileOwned(client, r.ctx.appName, [
+    await reconcileOwned(client ?? await r.connect(r.ctx), r.ctx.appName, [
       { kind: KINDS.httpRoute, objects: [] },
       { kind: KINDS.service, objects: [] },
     ]);
   } catch (error) {
     await r.tools.log("WARNING", `could not remove routes and Services: ${describeError(error)}`);
   }
-  await publishUrls(r.tools, requirers, new Map());
+  await publishIngressUrls(r.tools, requirers, new Map());
+}
+
+async function blocked(r: Reconciler, gathered: Gathered, message: string, client?: KubeClient) {
+  await withdrawIngress(r, gathered.ingress, client);
+  await r.tools.statusSet("blocked", message);
+}
+
+interface TlsState {
+  readonly issued: readonly IssuedTls[];
+  readonly pending: readonly string[];
+  /** Targets no certificate can be requested for, with why. */
+  readonly refused: readonly string[];
+}
+
+/** A certificate's common name holds at most 64 characters (X.520): longer hostnames get none. */
+const MAX_COMMON_NAME = 64;
+
+/** Converges the certificates relation for the targets; without one, forgets TLS secrets. */
+async function reconcileTls(
+  r: Reconciler,
+  gathered: Gathered,
+  targets: readonly string[],
+): Promise<TlsState> {
+  if (gathered.certificates === null) {
+    await forgetCertificates(r.tools);
+    return { issued: [], pending: [], refused: [] };
+  }
+  const refused = targets.filter((target) => target.length > MAX_COMMON_NAME).map((target) =>
+    `hostname ${target} is longer than ${MAX_COMMON_NAME} characters: no certificate can name it`
+  );
+  const requested = targets.filter((target) => target.length <= MAX_COMMON_NAME);
+  const { reconcileCertificates } = await import("./certificates.ts");
+  const provider = await remoteApp(r.tools, r.ctx.event, gathered.certificates);
+  const outcome = await reconcileCertificates(
+    r.tools,
+    gathered.certificates,
+    r.ctx.appName,
+    provider,
+    requested,
+  );
+  for (const denial of outcome.denied) {
+    await r.tools.log("WARNING", `certificate request denied: ${denial}`);
+  }
+  return { issued: outcome.issued, pending: outcome.pending, refused };
 }
 
 /** One holistic pass: read everything, decide, apply, report. */
@@ -221,77 +256,94 @@ export async function reconcile(r: Reconciler): Promise<void> {
     await tools.statusSet("blocked", MESSAGES.notLeader);
     return;
   }
-  const config = parseConfig(await tools.configGet());
-  const [ingress, gatewayRoute, certificates] = await Promise.all([
-    liveRelations(tools, ctx.event, ENDPOINTS.ingress),
-    liveRelations(tools, ctx.event, ENDPOINTS.gatewayRoute),
-    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
-  ]);
-  const integrations: Integrations = {
-    ingress: ingress.length > 0,
-    gatewayRoute: gatewayRoute.length > 0,
-    certificates: certificates.length > 0,
-  };
-  const requirers: Requirer[] = [];
-  for (const relation of ingress) {
-    const requirer = await readRequirer(ctx, tools, relation);
-    if (requirer) requirers.push(requirer);
-  }
-  const checked = rejectDuplicates(requirers);
+  const gathered = await gather(r);
+  const { config, integrations } = gathered;
+  if ("message" in config) return await blocked(r, gathered, config.message);
+  const early = validateBeforeCluster(config, integrations);
+  if (early !== null) return await blocked(r, gathered, early);
 
-  const problem = "message" in config
-    ? config.message
-    : validateBeforeCluster(config, integrations);
-  if ("message" in config || problem !== null) {
-    await withdrawIngress(r, checked);
-    await tools.statusSet("blocked", problem ?? "invalid configuration");
-    return;
-  }
-
-  let client: KubeClient;
+  let client: KubeClient | undefined;
   try {
     client = await r.connect(ctx);
     const classes = (await client.list(KINDS.gatewayClass)).map((gc) => gc.metadata.name);
-    const invalidState = validateGatewayClass(config, classes) ??
+    const late = validateGatewayClass(config, classes) ??
       validateAfterCluster(config, integrations);
-    if (invalidState !== null) {
-      await withdrawIngress(r, checked);
-      await tools.statusSet("blocked", invalidState);
-      return;
-    }
-    const backends = checked.flatMap((requirer) => (requirer.backend ? [requirer.backend] : []));
-    const input: IngressPlanInput = {
+    if (late !== null) return await blocked(r, gathered, late, client);
+
+    // The address the Gateway had when the hook started: for an IP certificate.
+    const gateways = await listOwned(client, ctx.appName, KINDS.gateway);
+    const before = gatewayAddresses(gateways.find((g) => g.metadata.name === ctx.appName));
+    const hostnames = managedHostnames(config, integrations, gathered.routes);
+    const ipTarget = wantsIpCertificate(integrations, gathered.routes)
+      ? before.usable.find((address) => ipVersion(address) !== 0) ?? null
+      : null;
+    const tls = await reconcileTls(r, gathered, ipTarget ? [...hostnames, ipTarget] : hostnames);
+
+    const mode = proxyMode(integrations);
+    const input: GatewayPlanInput = {
       gateway: ctx.appName,
       namespace: client.namespace,
       config,
-      certificatesRelated: integrations.certificates,
-      tls: [],
-      backends,
+      hostnames,
+      issued: tls.issued,
+      backends: gathered.ingress.flatMap((
+        requirer,
+      ) => (requirer.backend ? [requirer.backend] : [])),
+      routes: mode === "ingress",
     };
-    const report = await reconcileOwned(
-      client,
-      ctx.appName,
-      desiredObjects(input, integrations.ingress),
-    );
+    const listed = new Map<string, readonly KubeObject[]>([[KINDS.gateway.kind, gateways]]);
+    const report = await reconcileOwned(client, ctx.appName, desiredObjects(input), listed);
     const addresses = gatewayAddresses(report.live.get(`Gateway/${ctx.appName}`));
-    const base = urlBase(input, addresses.usable[0] ?? null);
+    const address = addresses.usable[0] ?? null;
+
+    const base = urlBase(input, address);
     const urls = new Map<number, string>();
-    for (const requirer of checked) {
+    for (const requirer of gathered.ingress) {
       if (requirer.backend && base !== null) {
         urls.set(requirer.relation.id, ingressUrl(base, requirer.backend));
       }
     }
-    await publishUrls(tools, checked, urls);
+    await publishIngressUrls(tools, gathered.ingress, urls);
+    if (address !== null) {
+      await publishRouteProviderData(tools, gathered.routes, {
+        gatewayName: ctx.appName,
+        gatewayModel: ctx.modelName,
+        httpsMode: config.enforceHttps
+          ? "enforced"
+          : integrations.certificates
+          ? "enabled"
+          : "disabled",
+        gatewayAddress: address,
+        hstsMaxAge: config.enforceHttps ? config.hstsMaxAge : null,
+      });
+    }
+    const ip = addresses.usable.find((usable) => ipVersion(usable) !== 0);
+    const dnsEntries = ip === undefined
+      ? []
+      : hostnames.map((hostname) => ({ hostname, address: ip }));
+    if (ip !== undefined || hostnames.length === 0) {
+      await publishDnsEntries(tools, ctx.appName, gathered.dnsRecords, dnsEntries);
+    }
 
-    const invalid = invalidRequirersMessage(checked);
-    const pending = checked.filter((requirer) => requirer.pending).map((requirer) => requirer.app);
+    const invalid = invalidRequirers(gathered);
+    const pending = gathered.ingress.filter((requirer) => requirer.pending).map((requirer) =>
+      requirer.app
+    );
     const unsupported = addresses.unsupported.join(", ");
     if (invalid !== null) {
       await tools.statusSet("blocked", invalid);
+    } else if (tls.refused.length > 0) {
+      await tools.statusSet(
+        "blocked",
+        truncated(`Cannot request TLS certificates: ${tls.refused.join("; ")}`),
+      );
     } else if (addresses.usable.length === 0 && unsupported) {
       await tools.log("WARNING", `Gateway reported unsupported addresses: ${unsupported}`);
       await tools.statusSet("blocked", "Gateway reported unsupported address");
-    } else if (addresses.usable.length === 0) {
+    } else if (tls.pending.length > 0) {
+      await tools.log("INFO", `waiting for certificates for: ${tls.pending.join(", ")}`);
+      await tools.statusSet("waiting", TLS_WAITING);
+    } else if (address === null) {
       await tools.statusSet("waiting", "Waiting for gateway address");
     } else if (pending.length > 0) {
       await tools.statusSet("waiting", `Waiting for ingress data from ${pending.join(", ")}`);
@@ -329,16 +381,40 @@ async function removeAll(r: Reconciler): Promise<void> {
   );
 }
 
+/** `secret-expired` for a certificate: renew it (then the reconcile sends the new request). */
+async function renewIfCertificate(r: Reconciler): Promise<void> {
+  const { event } = r.ctx;
+  if (event.kind !== "secret" || event.phase !== "expired" || !(await r.tools.isLeader())) return;
+  if (!isCertificateSecret(event.label)) return;
+  const relation = (await liveRelations(r.tools, event, ENDPOINTS.certificates))[0] ?? null;
+  const { renewCertificate } = await import("./certificates.ts");
+  await renewCertificate(r.tools, relation, r.ctx.appName, event.secretId, event.label);
+}
+
 async function getCertificateAction(ctx: HookContext, tools: HookTools): Promise<void> {
   const params = await tools.actionGet();
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
-  const certificates = await liveRelations(tools, ctx.event, ENDPOINTS.certificates);
-  if (certificates.length === 0) {
+  const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
+  if (!relation) {
     await tools.actionFail("Certificate relation not ready.");
     return;
   }
-  // Reading issued certificates arrives with TLS support; until then say so instead of guessing.
-  await tools.actionFail(`Certificate lookup for ${hostname} is not supported by this version yet`);
+  const { findCertificate } = await import("./certificates.ts");
+  const found = await findCertificate(
+    tools,
+    relation,
+    await remoteApp(tools, ctx.event, relation),
+    hostname,
+  );
+  if (found === null) {
+    await tools.actionFail(`Missing or incomplete certificate data for ${hostname}`);
+    return;
+  }
+  await tools.actionSet({
+    certificate: found.certificate,
+    ca: found.ca,
+    chain: found.chain.join("\n\n"),
+  });
 }
 
 async function runAction(ctx: HookContext, tools: HookTools, name: string): Promise<void> {
@@ -377,6 +453,7 @@ export async function handleEvent(
     } else if (event.kind === "lifecycle" && event.hook === "remove") {
       await removeAll(r);
     } else if (reconciles(event)) {
+      await renewIfCertificate(r);
       await reconcile(r);
     }
     return 0;

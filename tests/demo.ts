@@ -12,6 +12,7 @@ import { KINDS, type KubeObject } from "../src/k8s/types.ts";
 import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
+import { createTestCa } from "./harness/tls_ca.ts";
 
 const APP = "gateway-api-integrator";
 
@@ -132,7 +133,7 @@ async function integrate(
 
 async function printObjects(): Promise<void> {
   const client = createClientNodeClient({ namespace: model, fieldManager: APP, env });
-  for (const kind of [KINDS.gateway, KINDS.service, KINDS.httpRoute]) {
+  for (const kind of [KINDS.gateway, KINDS.service, KINDS.httpRoute, KINDS.secret]) {
     for (const object of await client.list(kind, `${MANAGED_BY}=${APP}`)) {
       const {
         managedFields: _managed,
@@ -142,7 +143,17 @@ async function printObjects(): Promise<void> {
         generation: _g,
         ...metadata
       } = object.metadata;
-      const shown: KubeObject = { ...object, metadata };
+      // TLS Secrets: show what they hold, not the key.
+      const data = object.data as Record<string, string> | undefined;
+      const shown: KubeObject = data
+        ? {
+          ...object,
+          metadata,
+          data: Object.fromEntries(
+            Object.keys(data).map((k) => [k, `<${atob(data[k]).length} bytes>`]),
+          ),
+        }
+        : { ...object, metadata };
       console.log(`---\n${stringify(shown, { lineWidth: 0 }).trimEnd()}`);
     }
   }
@@ -169,6 +180,43 @@ try {
   await integrate(1, "web", 8080, false);
   await integrate(2, "api", 9000, true);
   await configure({ "external-hostname": "gateway.example.com" });
+
+  step(
+    `juju deploy self-signed-certificates && juju integrate ${APP}:certificates self-signed-certificates`,
+  );
+  const ca = await createTestCa({ commonName: "demo-ca" });
+  state = {
+    ...state,
+    relations: [...(state.relations ?? []), {
+      id: 3,
+      endpoint: "certificates",
+      remoteApp: "self-signed-certificates",
+    }],
+  };
+  await hook({ kind: "relation", name: "created", relationId: 3 });
+  updateRelation(
+    3,
+    (relation) => ({ ...relation, remoteUnits: { "self-signed-certificates/0": {} } }),
+  );
+  await hook({
+    kind: "relation",
+    name: "joined",
+    relationId: 3,
+    remoteUnit: "self-signed-certificates/0",
+  });
+  step("(the CA signs the certificate request the charm sent)");
+  const requests = JSON.parse(
+    state.relations?.find((r) => r.id === 3)?.localAppData?.certificate_signing_requests ?? "[]",
+  ) as { certificate_signing_request: string }[];
+  const certificates = await Promise.all(
+    requests.map((r) => ca.issue(r.certificate_signing_request)),
+  );
+  updateRelation(
+    3,
+    (relation) => ({ ...relation, remoteAppData: { certificates: JSON.stringify(certificates) } }),
+  );
+  await hook({ kind: "relation", name: "changed", relationId: 3 });
+  await configure({ "enforce-https": true, "hsts-max-age": 3600 });
 
   step(`juju remove-relation api ${APP}`);
   updateRelation(

@@ -9,7 +9,8 @@ import { startCluster } from "./cluster.ts";
 
 const CERTIFICATES_NEEDED = "Certificates relation is needed if enforce-https is enabled.";
 const NOT_LEADER = "Deploying more than one unit is not supported.";
-const WAITING_ADDRESS = "Waiting for gateway address";
+// With a certificates relation, the certificate is what the charm waits for first.
+const WAITING_TLS = "Waiting for TLS certificates to be issued.";
 
 const charmDir = await packedCharmDir();
 const cluster = await startCluster();
@@ -89,7 +90,7 @@ Deno.test("an invalid external-hostname blocks with the option and value instead
   });
 });
 
-Deno.test("a valid configuration applies the Gateway and waits for its address", async () => {
+Deno.test("a valid configuration applies the Gateway and waits for its certificate", async () => {
   const result = await run(
     {
       leader: true,
@@ -99,7 +100,7 @@ Deno.test("a valid configuration applies the Gateway and waits for its address",
     { kind: "hook", name: "config-changed" },
   );
   strictEqual(result.exitCode, 0, result.stderr);
-  deepStrictEqual(result.state.unitStatus, { status: "waiting", message: WAITING_ADDRESS });
+  deepStrictEqual(result.state.unitStatus, { status: "waiting", message: WAITING_TLS });
 });
 
 for (const phase of ["created", "joined", "changed", "departed", "broken"] as const) {
@@ -127,9 +128,10 @@ for (const phase of ["created", "joined", "changed", "departed", "broken"] as co
       },
     );
     strictEqual(result.exitCode, 0, result.stderr);
-    // While the ingress relation counts, certificates + ingress + hostname is valid; once it is
-    // broken, the remaining state is still valid (certificates and a hostname, no ingress).
-    deepStrictEqual(result.state.unitStatus, { status: "waiting", message: WAITING_ADDRESS });
+    // While the ingress relation counts, its hostname needs a certificate; once it is broken
+    // nothing is routed (the hostname only applies to ingress), so only the address is awaited.
+    const message = phase === "broken" ? "Waiting for gateway address" : WAITING_TLS;
+    deepStrictEqual(result.state.unitStatus, { status: "waiting", message });
   });
 }
 
@@ -174,7 +176,7 @@ Deno.test("secret-changed runs the reconcile", async () => {
   deepStrictEqual(result.state.unitStatus, { status: "blocked", message: CERTIFICATES_NEEDED });
 });
 
-for (const name of ["expired", "rotate", "remove"] as const) {
+for (const name of ["rotate", "remove"] as const) {
   Deno.test(`secret-${name} of our own secret exits 0 without a reconcile`, async () => {
     const secret = {
       id: "cs3b2n8ikgmbgoj2mea0",

@@ -252,7 +252,7 @@ Deno.test("an address that is neither IP nor host name blocks as the Python char
     });
   }));
 
-Deno.test("with enforce-https: redirect route, HTTPS route with HSTS, https:// URL, plain Active", () =>
+Deno.test("with enforce-https: redirect and HTTPS routes with HSTS and https:// URLs before the certificate", () =>
   withCluster(async (cluster) => {
     const state = {
       leader: true,
@@ -267,8 +267,8 @@ Deno.test("with enforce-https: redirect route, HTTPS route with HSTS, https:// U
     cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
     const result = ok0(await run(cluster, first.state, UPDATE));
     deepStrictEqual(result.state.unitStatus, {
-      status: "active",
-      message: "Gateway addresses: 10.0.0.9",
+      status: "waiting",
+      message: "Waiting for TLS certificates to be issued.",
     });
     strictEqual(url(result, 1), "https://gw.example.com/testing-web");
     deepStrictEqual(names(cluster.objects("HTTPRoute")), [

@@ -21,7 +21,8 @@ export function gatewayAddresses(gateway: KubeObject | undefined): GatewayAddres
   for (const entry of Array.isArray(status?.addresses) ? status.addresses : []) {
     const value = typeof entry?.value === "string" ? entry.value.trim() : "";
     if (value === "") continue;
-    if (ipVersion(value) !== 0 || HOSTNAME.test(value)) {
+    // A dotted run of digits that is not an IP (10.0.0.256) is no host name either.
+    if (ipVersion(value) !== 0 || (HOSTNAME.test(value) && !/^[\d.]+$/.test(value))) {
       if (!usable.includes(value)) usable.push(value);
     } else {
       unsupported.push(value);

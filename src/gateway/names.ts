@@ -12,8 +12,8 @@ export function truncate63(name: string): string {
   return `${name.slice(0, 54).replace(/-+$/, "")}-${md5Hex(name).slice(0, 8)}`;
 }
 
-/** `a.b.c` → `a-b-c`, as listener names embed hostnames. */
-export const dashed = (host: string) => host.replaceAll(".", "-");
+/** `a.b.c` → `a-b-c`, as listener names embed hostnames (and IPv6 colons are not allowed). */
+export const dashed = (host: string) => host.replaceAll(".", "-").replaceAll(":", "-");
 
 export function httpListenerName(gateway: string, host: string | null): string {
   return host === null ? `${gateway}-http` : `${gateway}-http-${dashed(host)}`;
@@ -41,8 +41,13 @@ export function redirectRouteName(gateway: string): string {
   return truncate63(`${gateway}-http-redirect`);
 }
 
+/** The Python charm's Secret name; Secret names may be 253 characters long, so only longer ones
+ * are shortened, and an IPv6 target's colons (not allowed in names) become dashes. */
 export function secretName(gateway: string, target: string): string {
-  return truncate63(`${gateway}-secret-${target}`);
+  const name = `${gateway}-secret-${target.replaceAll(":", "-")}`;
+  return name.length <= 253
+    ? name
+    : `${name.slice(0, 244).replace(/[-.]+$/, "")}-${md5Hex(name).slice(0, 8)}`;
 }
 
 /** The URL path of a requirer: `/<model>-<app>`. */

@@ -152,3 +152,23 @@ export function renderRedirectRoute(options: RouteOptions): KubeObject {
     },
   };
 }
+
+/** A TLS Secret for one target: the leaf-first chain and the key (`data`, base64, so a
+ * reconcile can compare it with the live object). */
+export function renderTlsSecret(
+  name: string,
+  chain: readonly string[],
+  privateKey: string,
+): KubeObject {
+  const b64 = (text: string) => btoa(text);
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name },
+    type: "kubernetes.io/tls",
+    data: {
+      "tls.crt": b64(chain.map((pem) => pem.trim()).join("\n\n")),
+      "tls.key": b64(privateKey.trim()),
+    },
+  };
+}

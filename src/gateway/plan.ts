@@ -5,38 +5,60 @@
 import type { CharmConfig } from "../config.ts";
 import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
+import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
-import { ingressPath } from "./names.ts";
+import { ingressPath, secretName } from "./names.ts";
 import {
   type Backend,
   renderForwardingRoute,
   renderGateway,
   renderRedirectRoute,
   renderService,
-  type TlsTarget,
+  renderTlsSecret,
 } from "./objects.ts";
 
-export interface IngressPlanInput {
+/** A certificate ready to serve on an HTTPS listener. */
+export interface IssuedTls {
+  /** The hostname, or the Gateway IP for an IP certificate. */
+  readonly target: string;
+  readonly chain: readonly string[];
+  readonly privateKey: string;
+}
+
+export interface GatewayPlanInput {
   readonly gateway: string;
   readonly namespace: string;
   readonly config: CharmConfig;
-  /** Whether a certificates relation exists (HTTPS is then wanted, even while certificates are pending). */
-  readonly certificatesRelated: boolean;
-  /** HTTPS listeners whose certificates are issued. */
-  readonly tls: readonly TlsTarget[];
-  /** Valid requirers, in a stable order. */
+  /** Hostnames the Gateway serves (sorted, lower case): one HTTP listener each. */
+  readonly hostnames: readonly string[];
+  readonly issued: readonly IssuedTls[];
+  /** Valid ingress requirers (ingress mode only), in a stable order. */
   readonly backends: readonly Backend[];
+  /** Whether the charm owns routes and Services (ingress mode with a valid state). */
+  readonly routes: boolean;
 }
 
-/** The ingress hostname, lower-cased as Gateway API wants host names. */
+/** A hostname as Gateway API and certificates want it: lower case, internationalised names in
+ * their ASCII (punycode) form. */
+export function normalHostname(hostname: string): string {
+  return asciiHostname(hostname) ?? hostname.toLowerCase();
+}
+
+/** The ingress hostname, normalised. */
 export function ingressHost(config: CharmConfig): string | null {
-  return config.externalHostname === null ? null : config.externalHostname.toLowerCase();
+  return config.externalHostname === null ? null : normalHostname(config.externalHostname);
+}
+
+/** Whether HTTPS serves the ingress host: enforced, or enabled with its certificate issued. */
+function httpsServed(input: GatewayPlanInput, host: string | null): boolean {
+  if (input.config.enforceHttps) return true;
+  return host === null ? input.issued.length > 0 : input.issued.some((tls) => tls.target === host);
 }
 
 /** The scheme and host every requirer's URL starts with, or null when none can be known yet. */
-export function urlBase(input: IngressPlanInput, address: string | null): string | null {
-  const host = ingressHost(input.config);
-  const https = input.config.enforceHttps || input.tls.length > 0;
+export function urlBase(input: GatewayPlanInput, address: string | null): string | null {
+  const host = input.hostnames[0] ?? null;
+  const https = httpsServed(input, host);
   if (host !== null) return `${https ? "https" : "http"}://${host}`;
   if (https || address === null) return null;
   return `http://${urlHost(address)}`;
@@ -46,20 +68,27 @@ export function ingressUrl(base: string, backend: Backend): string {
   return `${base}${ingressPath(backend.model, backend.app)}`;
 }
 
-/** Desired objects, in the order they are applied: Gateway, Services, then routes. */
-export function desiredObjects(input: IngressPlanInput, routesWanted: boolean): DesiredSet[] {
-  const host = ingressHost(input.config);
+/** Desired objects, in the order they are applied: Secrets, Gateway, Services, then routes. */
+export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
+  const secrets = input.issued.map((tls) =>
+    renderTlsSecret(secretName(input.gateway, tls.target), tls.chain, tls.privateKey)
+  );
   const gateway = renderGateway({
     name: input.gateway,
     gatewayClass: input.config.gatewayClass ?? "",
-    hostnames: host === null ? [] : [host],
-    tls: input.tls,
+    hostnames: input.hostnames,
+    // An IP target keeps its address in the listener name; renderGateway leaves out the hostname.
+    tls: input.issued.map((tls) => ({
+      host: tls.target,
+      secretName: secretName(input.gateway, tls.target),
+    })),
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
-  if (routesWanted) {
+  if (input.routes) {
+    const host = input.hostnames[0] ?? null;
     const options = { gateway: input.gateway, namespace: input.namespace, host };
-    const https = input.config.enforceHttps || input.tls.length > 0;
+    const https = httpsServed(input, host);
     for (const backend of input.backends) {
       services.push(renderService(input.gateway, backend));
       if (!input.config.enforceHttps) {
@@ -75,6 +104,7 @@ export function desiredObjects(input: IngressPlanInput, routesWanted: boolean): 
     }
   }
   return [
+    { kind: KINDS.secret, objects: secrets },
     { kind: KINDS.gateway, objects: [gateway] },
     { kind: KINDS.service, objects: services },
     { kind: KINDS.httpRoute, objects: routes },

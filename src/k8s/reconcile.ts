@@ -74,6 +74,15 @@ export async function withOwnership(app: string, object: KubeObject): Promise<Ku
   };
 }
 
+/** The objects of a kind labelled for this application. */
+export function listOwned(
+  client: KubeClient,
+  app: string,
+  kind: ResourceKind,
+): Promise<KubeObject[]> {
+  return client.list(kind, `${MANAGED_BY}=${app}`);
+}
+
 function isOwnedBy(object: KubeObject, app: string): boolean {
   return object.metadata.labels?.[MANAGED_BY] === app;
 }
@@ -86,6 +95,8 @@ export async function reconcileOwned(
   client: KubeClient,
   app: string,
   sets: readonly DesiredSet[],
+  /** Labelled objects of a kind already listed in this hook, by kind name: not listed again. */
+  listed: ReadonlyMap<string, readonly KubeObject[]> = new Map(),
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { applied: [], deleted: [], unchanged: [], live: new Map() };
   for (const { kind, objects } of sets) {
@@ -99,11 +110,8 @@ export async function reconcileOwned(
       }
       names.add(object.metadata.name);
     }
-    const live = new Map(
-      (await client.list(kind, `${MANAGED_BY}=${app}`)).map((
-        object,
-      ) => [object.metadata.name, object]),
-    );
+    const owned = listed.get(kind.kind) ?? await listOwned(client, app, kind);
+    const live = new Map(owned.map((object) => [object.metadata.name, object]));
     for (const object of objects) {
       const name = object.metadata.name;
       const desired = await withOwnership(app, object);
