@@ -8,7 +8,9 @@
 import { z } from "zod";
 import { ipVersion } from "../net.ts";
 
-export type Databag = Readonly<Record<string, string>>;
+import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
+
+export type { Databag };
 
 /** The namespace of the Python charm's record UUIDs. */
 export const DNS_UUID_NAMESPACE = "f8f206da-a7f8-4206-b044-30be3724a09d";
@@ -168,32 +170,18 @@ const providerSchema = z.array(
  * `DnsRecordDataError` when `dns_entries` is not JSON or an entry does not validate.
  */
 export function parseDnsProviderStatus(appData: Databag): DnsEntryStatus[] {
-  const raw = appData.dns_entries;
-  if (raw === undefined || raw === "") return [];
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(raw);
-  } catch {
-    throw new DnsRecordDataError(
-      `provider application field "dns_entries" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
-    );
-  }
-  const result = providerSchema.safeParse(decoded);
+  const fields = decodeJsonFields(
+    appData,
+    ["dns_entries"],
+    "provider application",
+    (message) => new DnsRecordDataError(message),
+  );
+  if (fields.dns_entries === undefined) return [];
+  const result = z.object({ dns_entries: providerSchema }).safeParse(fields);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    let present: unknown = decoded;
-    for (const key of issue.path) {
-      present = (present as Record<PropertyKey, unknown> | undefined)?.[key];
-    }
-    const field = ["dns_entries", ...issue.path]
-      .map((key) => typeof key === "number" ? `[${key}]` : `.${String(key)}`).join("").slice(1);
-    throw new DnsRecordDataError(
-      `provider application field "${field}" ${
-        present === undefined ? "is missing" : issue.message
-      }`,
-    );
+    throw new DnsRecordDataError(issueMessage(result.error, fields, "provider application"));
   }
-  return result.data.map(({ uuid, status, description }) => ({
+  return result.data.dns_entries.map(({ uuid, status, description }) => ({
     uuid,
     status: isStatus(status) ? status : "unknown",
     ...(typeof description === "string" ? { description } : {}),

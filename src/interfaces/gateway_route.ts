@@ -8,7 +8,9 @@
 import { z } from "zod";
 import { isValidDomain } from "../config.ts";
 
-export type Databag = Readonly<Record<string, string>>;
+import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
+
+export type { Databag };
 
 export type HttpsMode = "disabled" | "enabled" | "enforced";
 
@@ -50,24 +52,15 @@ const REQUIRER_KEYS = Object.keys(requirerSchema.shape);
  * Throws `GatewayRouteDataError` naming the first field that does not validate.
  */
 export function parseGatewayRouteRequest(appData: Databag): GatewayRouteRequest {
-  const decoded: Record<string, unknown> = {};
-  for (const key of REQUIRER_KEYS) {
-    const raw = appData[key];
-    if (raw === undefined || raw === "") continue;
-    try {
-      decoded[key] = JSON.parse(raw);
-    } catch {
-      throw new GatewayRouteDataError(
-        `requirer application field "${key}" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
-      );
-    }
-  }
+  const decoded = decodeJsonFields(
+    appData,
+    REQUIRER_KEYS,
+    "requirer application",
+    (message) => new GatewayRouteDataError(message),
+  );
   const result = requirerSchema.safeParse(decoded);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.map((key) => typeof key === "number" ? `[${key}]` : `.${String(key)}`)
-      .join("").slice(1);
-    throw new GatewayRouteDataError(`requirer application field "${field}" ${issue.message}`);
+    throw new GatewayRouteDataError(issueMessage(result.error, decoded, "requirer application"));
   }
   const { hostname, additional_hostnames } = result.data;
   const all = [...(hostname ? [hostname] : []), ...additional_hostnames];

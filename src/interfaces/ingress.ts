@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { ipVersion } from "../net.ts";
+import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
 
-export type Databag = Readonly<Record<string, string>>;
+export type { Databag };
 
 /** What a requirer asked for (only the fields this charm honours, plus the informative ones). */
 export interface IngressRequest {
@@ -84,22 +85,8 @@ const unitSchema = z.object({
 const APP_KEYS = Object.keys(appSchema.shape);
 const UNIT_KEYS = Object.keys(unitSchema.shape);
 
-/** JSON-decodes the keys a schema knows; other keys (Juju's own, newer fields) are ignored. */
-function decode(data: Databag, keys: readonly string[], where: string): Record<string, unknown> {
-  const decoded: Record<string, unknown> = {};
-  for (const key of keys) {
-    const raw = data[key];
-    if (raw === undefined) continue;
-    try {
-      decoded[key] = JSON.parse(raw);
-    } catch {
-      throw new IngressDataError(
-        `${where} field "${key}" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
-      );
-    }
-  }
-  return decoded;
-}
+const decode = (data: Databag, keys: readonly string[], where: string) =>
+  decodeJsonFields(data, keys, where, (message) => new IngressDataError(message));
 
 /** Requirer data that does not validate; the message says which field and why. `incomplete`
  * means nothing has been written yet (normal while the relation is being set up). */
@@ -116,14 +103,7 @@ const hasAny = (data: Databag, keys: readonly string[]) =>
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue.path.length ? `field "${issue.path.join(".")}"` : "data";
-  let present: unknown = value;
-  for (const key of issue.path) {
-    present = (present as Record<PropertyKey, unknown> | undefined)?.[key];
-  }
-  const missing = issue.code === "invalid_type" && present === undefined;
-  throw new IngressDataError(`${where} ${field} ${missing ? "is missing" : issue.message}`);
+  throw new IngressDataError(issueMessage(result.error, value, where));
 }
 
 /**

@@ -8,7 +8,9 @@
  */
 import { z } from "zod";
 
-export type Databag = Readonly<Record<string, string>>;
+import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
+
+export type { Databag };
 
 /** One entry of the provider's `certificates` list. */
 export interface ProvidedCertificate {
@@ -117,36 +119,13 @@ const providerSchema = z.object({
   ).default([]),
 });
 
-/** JSON-decodes the keys a schema knows. `""` is how Juju deletes a key, so it means absent. */
-function decode(data: Databag, keys: readonly string[], where: string): Record<string, unknown> {
-  const decoded: Record<string, unknown> = {};
-  for (const key of keys) {
-    const raw = data[key];
-    if (raw === undefined || raw === "") continue;
-    try {
-      decoded[key] = JSON.parse(raw);
-    } catch {
-      throw new TlsCertificatesDataError(
-        `${where} field "${key}" is not JSON: ${JSON.stringify(raw.slice(0, 50))}`,
-      );
-    }
-  }
-  return decoded;
-}
+const decode = (data: Databag, keys: readonly string[], where: string) =>
+  decodeJsonFields(data, keys, where, (message) => new TlsCertificatesDataError(message));
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  let present: unknown = value;
-  for (const key of issue.path) {
-    present = (present as Record<PropertyKey, unknown> | undefined)?.[key];
-  }
-  const field = issue.path.map((key) => typeof key === "number" ? `[${key}]` : `.${String(key)}`)
-    .join("").slice(1);
-  throw new TlsCertificatesDataError(
-    `${where} field "${field}" ${present === undefined ? "is missing" : issue.message}`,
-  );
+  throw new TlsCertificatesDataError(issueMessage(result.error, value, where));
 }
 
 /** Whether two PEMs are the same CSR, ignoring surrounding whitespace (trailing newlines). */

@@ -3,6 +3,7 @@
  * entries, and the unix modes kept in the external attributes (the dispatch file must stay
  * executable, as Juju's own unpacking keeps it).
  */
+import { crc32 } from "../../build.ts";
 
 import { inflateRawSync } from "node:zlib";
 
@@ -23,22 +24,6 @@ const LOCAL_SIGNATURE = 0x04034b50;
 const UNIX_HOST = 3;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 function findEndOfCentralDirectory(view: DataView): number {
   // The record is 22 bytes plus a comment of at most 65535 bytes, at the very end.
