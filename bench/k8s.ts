@@ -94,6 +94,8 @@ if (Deno.args.includes("--write")) {
     text.slice(0, text.indexOf(start) + start.length) + "\n" + table + "\n" +
       text.slice(text.indexOf(end)),
   );
+  // Keep the file as `deno fmt` would write it (tables padded).
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path.pathname] }).output();
   console.error("BENCHMARKS.md updated");
 }
 Deno.exit(0);
