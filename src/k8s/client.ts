@@ -16,6 +16,8 @@ export interface KubeClient {
   list(kind: ResourceKind, labelSelector?: string): Promise<KubeObject[]>;
   /** Server-side apply with `force`: creates or updates, and removes fields no longer given. */
   apply(kind: ResourceKind, object: KubeObject): Promise<KubeObject>;
+  /** A JSON merge patch (RFC 7386), as an Update by our field manager. */
+  mergePatch(kind: ResourceKind, name: string, patch: Record<string, unknown>): Promise<KubeObject>;
   /** Deletes an object; one that is already gone is not an error. */
   delete(kind: ResourceKind, name: string): Promise<void>;
   /** The number of API requests sent so far (for logs and benchmarks). */

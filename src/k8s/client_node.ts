@@ -299,6 +299,20 @@ export function createClientNodeClient(options: ClientOptions): KubeClient {
       return asObject(json, "apply", object);
     },
 
+    async mergePatch(kind, name, patch) {
+      const object = `${kind.kind}/${name}`;
+      const { json } = await call(
+        "patch",
+        object,
+        HttpMethod.PATCH,
+        `${basePath(kind, namespace)}/${name}`,
+        { fieldManager },
+        patch,
+        "application/merge-patch+json",
+      );
+      return asObject(json, "patch", object);
+    },
+
     async delete(kind, name) {
       const object = `${kind.kind}/${name}`;
       try {

@@ -20,6 +20,8 @@ export interface ReconcileReport {
   readonly applied: string[];
   readonly deleted: string[];
   readonly unchanged: string[];
+  /** Objects whose field ownership was taken over from an earlier charm's updates. */
+  readonly adopted: string[];
   /** Each desired object as it is live now (`Kind/name`): status included, no extra read. */
   readonly live: Map<string, KubeObject>;
 }
@@ -83,6 +85,56 @@ export function listOwned(
   return client.list(kind, `${MANAGED_BY}=${app}`);
 }
 
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  subresource?: string;
+  fieldsV1?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+function mergeFieldSets(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const mine = merged[key];
+    merged[key] = mine && typeof mine === "object" && value && typeof value === "object"
+      ? mergeFieldSets(mine as Record<string, unknown>, value as Record<string, unknown>)
+      : value;
+  }
+  return merged;
+}
+
+/**
+ * Managed fields with our manager's `Update` entries turned into its `Apply` entry, or null when
+ * there is nothing to change. Objects written by create or merge patch (as the Python charm wrote
+ * its Gateway) belong to an `Update` manager, and server-side apply never removes fields it does
+ * not own: without this, a listener the charm stops wanting would stay forever.
+ */
+export function adoptedManagedFields(
+  object: KubeObject,
+  manager: string,
+): ManagedFieldsEntry[] | null {
+  const entries = (object.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  const ours = (e: ManagedFieldsEntry) => e.manager === manager && !e.subresource;
+  const updates = entries.filter((e) => ours(e) && e.operation === "Update");
+  if (updates.length === 0) return null;
+  const apply = entries.find((e) => ours(e) && e.operation === "Apply");
+  const fields = [...updates, ...(apply ? [apply] : [])]
+    .reduce((set, e) => mergeFieldSets(set, e.fieldsV1 ?? {}), {} as Record<string, unknown>);
+  const adopted: ManagedFieldsEntry = {
+    ...(apply ?? updates[0]),
+    operation: "Apply",
+    fieldsV1: fields,
+  };
+  return [
+    ...entries.filter((e) => !(ours(e) && (e.operation === "Update" || e.operation === "Apply"))),
+    adopted,
+  ];
+}
+
 function isOwnedBy(object: KubeObject, app: string): boolean {
   return object.metadata.labels?.[MANAGED_BY] === app;
 }
@@ -98,7 +150,13 @@ export async function reconcileOwned(
   /** Labelled objects of a kind already listed in this hook, by kind name: not listed again. */
   listed: ReadonlyMap<string, readonly KubeObject[]> = new Map(),
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { applied: [], deleted: [], unchanged: [], live: new Map() };
+  const report: ReconcileReport = {
+    applied: [],
+    deleted: [],
+    unchanged: [],
+    adopted: [],
+    live: new Map(),
+  };
   for (const { kind, objects } of sets) {
     const names = new Set<string>();
     for (const object of objects) {
@@ -120,6 +178,14 @@ export async function reconcileOwned(
         report.unchanged.push(`${kind.kind}/${name}`);
         report.live.set(`${kind.kind}/${name}`, current);
         continue;
+      }
+      if (current && !current.metadata.annotations?.[DESIRED_HASH]) {
+        // Labelled for us but never applied by this charm: written by an earlier charm revision.
+        const managedFields = adoptedManagedFields(current, client.fieldManager);
+        if (managedFields) {
+          await client.mergePatch(kind, name, { metadata: { managedFields } });
+          report.adopted.push(`${kind.kind}/${name}`);
+        }
       }
       if (!current) {
         // Not among ours: it must not exist at all, or applying would take over someone else's.

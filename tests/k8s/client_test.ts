@@ -6,9 +6,11 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import type { KubeClient } from "../../src/k8s/client.ts";
 import { createClientNodeClient, loadKubeConfig } from "../../src/k8s/client_node.ts";
-import { MANAGED_BY, reconcileOwned } from "../../src/k8s/reconcile.ts";
+import { MANAGED_BY, reconcileOwned, withOwnership } from "../../src/k8s/reconcile.ts";
 import { KINDS, KubeError, type KubeObject } from "../../src/k8s/types.ts";
 import { type FakeApiServer, startFakeApiServer } from "../harness/k8s/mod.ts";
+import { kubeConfigFor } from "../harness/k8s/client.ts";
+import { KubernetesObjectApi } from "@kubernetes/client-node";
 
 const NS = "demo";
 const APP = "gateway-api-integrator";
@@ -211,6 +213,7 @@ Deno.test(
         applied: [],
         deleted: [],
         unchanged: [`Gateway/${APP}`, `Service/${APP}-web-service`, `HTTPRoute/${APP}-http`],
+        adopted: [],
       });
       const writes = server.resourceRequests().filter((request) => request.method !== "GET");
       deepStrictEqual(writes, []);
@@ -472,3 +475,60 @@ Deno.test("404 outside get and delete is not-found, with the API's message", opt
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "objects an earlier charm wrote with create and merge patch are adopted: stale fields go",
+  opts,
+  () =>
+    withServer(async (server, client) => {
+      // What the Python charm left: a Gateway created by POST and merge-patched, both as "Update"
+      // operations of the field manager that has the application's name.
+      const python = await withOwnership(APP, gateway(["old-a", "old-b"]));
+      delete python.metadata.annotations;
+      const kc = kubeConfigFor(server, NS);
+      const api = KubernetesObjectApi.makeApiClient(kc);
+      await api.create(
+        { ...python, metadata: { ...python.metadata, namespace: NS } },
+        undefined,
+        undefined,
+        APP,
+      );
+      const report = await reconcileOwned(client, APP, [{
+        kind: KINDS.gateway,
+        objects: [gateway(["new"])],
+      }]);
+      deepStrictEqual(report.adopted, [`Gateway/${APP}`]);
+      const live = server.get("Gateway", NS, APP) as { spec: { listeners: { name: string }[] } };
+      deepStrictEqual(live.spec.listeners.map((listener) => listener.name), ["new"]);
+      const again = await reconcileOwned(client, APP, [{
+        kind: KINDS.gateway,
+        objects: [gateway(["new"])],
+      }]);
+      deepStrictEqual(again.adopted, []);
+      deepStrictEqual(again.applied, []);
+    }),
+);
+
+Deno.test(
+  "without adoption an Update-owned field would survive an apply (the problem adoption solves)",
+  opts,
+  () =>
+    withServer(async (server, client) => {
+      const kc = kubeConfigFor(server, NS);
+      const api = KubernetesObjectApi.makeApiClient(kc);
+      const labelled = await withOwnership(APP, gateway(["old-a", "old-b"]));
+      await api.create(
+        { ...labelled, metadata: { ...labelled.metadata, namespace: NS } },
+        undefined,
+        undefined,
+        APP,
+      );
+      await client.apply(KINDS.gateway, await withOwnership(APP, gateway(["new"])));
+      const live = server.get("Gateway", NS, APP) as { spec: { listeners: { name: string }[] } };
+      deepStrictEqual(live.spec.listeners.map((listener) => listener.name).sort(), [
+        "new",
+        "old-a",
+        "old-b",
+      ]);
+    }),
+);

@@ -38,6 +38,13 @@ function memoryClient(seed: KubeObject[] = []) {
       store.set(`${kind.kind}/${object.metadata.name}`, stored);
       return Promise.resolve(stored);
     },
+    mergePatch(kind, name, patch) {
+      log.push(`patch ${kind.kind}/${name}`);
+      const stored = store.get(`${kind.kind}/${name}`)!;
+      const metadata = (patch as { metadata?: Record<string, unknown> }).metadata ?? {};
+      stored.metadata = { ...stored.metadata, ...metadata } as KubeObject["metadata"];
+      return Promise.resolve(structuredClone(stored));
+    },
     delete(kind, name) {
       log.push(`delete ${kind.kind}/${name}`);
       store.delete(`${kind.kind}/${name}`);
@@ -67,6 +74,7 @@ Deno.test("first reconcile applies every desired object with our label and diges
     applied: ["Service/a"],
     deleted: [],
     unchanged: [],
+    adopted: [],
     live: undefined,
   });
   deepStrictEqual(log, ["list Service", "get Service/a", "apply Service/a"]);
@@ -85,6 +93,7 @@ Deno.test("a second reconcile with the same input only lists", async () => {
     applied: [],
     deleted: [],
     unchanged: ["Service/a", "Service/b"],
+    adopted: [],
     live: ["Service/a", "Service/b"],
   });
   deepStrictEqual(log, ["list Service"]);
@@ -127,6 +136,7 @@ Deno.test("labelled objects no longer desired are deleted; others are never touc
     applied: [],
     deleted: ["Service/a"],
     unchanged: ["Service/b"],
+    adopted: [],
     live: ["Service/b"],
   });
   deepStrictEqual([...store.keys()].sort(), ["Service/b", "Service/foreign", "Service/other"]);
