@@ -158,6 +158,18 @@ export async function reconcileCertificates(
   if (changed) await tools.relationSet(relation, renderCertificateRequests(wanted), true);
 
   const provided = parseProviderCertificates(await tools.relationGet(relation, remoteApp, true));
+  // A revoked certificate of ours is forgotten, as the library does: no renewal is due for it.
+  for (const entry of provided.certificates) {
+    if (!entry.revoked || !wanted.some((csr) => sameCsr(csr, entry.csr))) continue;
+    const label = `${CERTIFICATE_LABEL_PREFIX}${await sha256Hex(entry.csr)}`;
+    if (await findSecret(tools, label)) {
+      await tools.secretRemove((await tools.secretInfoGet({ label })).id);
+      await tools.log(
+        "WARNING",
+        "a certificate was revoked by the provider: waiting for a new one",
+      );
+    }
+  }
   const issued: IssuedCertificate[] = [];
   const pending: string[] = [];
   for (const [target, csr] of csrFor) {

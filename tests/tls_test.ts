@@ -211,16 +211,22 @@ Deno.test("a root-first chain is reversed and an empty chain falls back to leaf 
     }
   }));
 
-Deno.test("a revoked certificate is not served", () =>
+Deno.test("a revoked certificate is not served and its secret is forgotten", () =>
   withCluster(async (cluster) => {
     const first = await run(cluster, ENFORCED);
-    const issued = await issueAll(first.state);
+    const issuedRun = await run(cluster, await issueAll(first.state));
+    ok(issuedRun.state.secrets?.some((s) => s.label?.startsWith(CERT_LABEL_PREFIX)));
+    const issued = issuedRun.state;
     const entries = JSON.parse(relation(issued, CERTS_ID).remoteAppData!.certificates);
-    const revoked = withProvider(first.state, {
+    const revoked = withProvider(issued, {
       certificates: JSON.stringify(entries.map((e: object) => ({ ...e, revoked: true }))),
     });
     const result = await run(cluster, revoked);
     strictEqual(tlsSecret(cluster, HOST), undefined);
+    strictEqual(
+      result.state.secrets?.find((s) => s.label?.startsWith(CERT_LABEL_PREFIX)),
+      undefined,
+    );
     deepStrictEqual(result.state.unitStatus, {
       status: "waiting",
       message: "Waiting for TLS certificates to be issued.",
