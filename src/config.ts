@@ -3,7 +3,7 @@
  * the Python charm applies (python-validators `domain()`), kept pure so it is tested with plain
  * values.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { asciiHostname } from "./net.ts";
 
 export interface CharmConfig {
@@ -22,10 +22,10 @@ export interface ConfigError {
 // Juju has already checked the declared types; numbers may still arrive as floats (Go prints
 // 1.0 as 1), so integers are checked here rather than trusted.
 const configSchema = z.object({
-  "external-hostname": z.string().nullish(),
-  "gateway-class": z.string().nullish(),
-  "enforce-https": z.boolean().nullish(),
-  "hsts-max-age": z.number().int().nullish(),
+  "external-hostname": z.nullish(z.string()),
+  "gateway-class": z.nullish(z.string()),
+  "enforce-https": z.nullish(z.boolean()),
+  "hsts-max-age": z.nullish(z.number().check(z.int())),
 });
 
 const OPTION_FIELDS: Record<string, string> = {

@@ -5,7 +5,7 @@
  * writes it, each entry identified by a UUIDv5 of `"<hostname> <address>"`. The provider answers
  * with a status per entry UUID.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ipVersion } from "../net.ts";
 
 import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
@@ -152,15 +152,22 @@ const isStatus = (value: unknown): value is DnsStatus =>
 
 const providerSchema = z.array(
   z.object({
-    uuid: z.string({ error: "must be a string" }).transform((value, ctx) => {
-      const hex = uuidHex(value);
-      if (hex !== null) return formatUuid(hex);
-      ctx.addIssue({ code: "custom", message: `is not a UUID: ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }),
+    uuid: z.pipe(
+      z.string({ error: "must be a string" }),
+      z.transform((value, ctx) => {
+        const hex = uuidHex(value);
+        if (hex !== null) return formatUuid(hex);
+        ctx.issues.push({
+          code: "custom",
+          message: `is not a UUID: ${JSON.stringify(value)}`,
+          input: value,
+        });
+        return z.NEVER;
+      }),
+    ),
     // Required, but like the library any value it does not know reads as "unknown".
-    status: z.unknown().refine((value) => value !== undefined),
-    description: z.string({ error: "must be a string or null" }).nullish(),
+    status: z.unknown().check(z.refine((value) => value !== undefined)),
+    description: z.nullish(z.string({ error: "must be a string or null" })),
   }, { error: "must be an object" }),
   { error: "must be a list" },
 );

@@ -5,7 +5,7 @@
  * names the hostnames to serve; the provider publishes where its Gateway is and how it treats
  * HTTPS, every field written, `null` included.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isValidDomain } from "../config.ts";
 
 import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
@@ -35,14 +35,14 @@ export class GatewayRouteDataError extends Error {
   override readonly name = "GatewayRouteDataError";
 }
 
-const fqdn = z.string({ error: "must be a string" }).refine(isValidDomain, {
+const fqdn = z.string({ error: "must be a string" }).check(z.refine(isValidDomain, {
   error: (issue) => `is not a valid hostname: ${JSON.stringify(issue.input)}`,
-});
+}));
 
 const requirerSchema = z.object({
-  hostname: fqdn.nullish(),
+  hostname: z.nullish(fqdn),
   // A list, defaulting to empty when absent; like the library, `null` is refused.
-  additional_hostnames: z.array(fqdn, { error: "must be a list of hostnames" }).default([]),
+  additional_hostnames: z._default(z.array(fqdn, { error: "must be a list of hostnames" }), []),
 });
 
 const REQUIRER_KEYS = Object.keys(requirerSchema.shape);

@@ -3,7 +3,7 @@
  * `IngressPerAppRequirer` library): every value is JSON text. Requirer app and unit databags are
  * parsed here; the provider publishes `ingress = {"url": …}` in its application databag.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ipVersion } from "../net.ts";
 import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
 
@@ -28,19 +28,26 @@ const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
 const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
 
 /** pydantic's lax bool, as the Python library decodes it; null means false. */
-const laxBool = z.union([z.boolean(), z.number(), z.string(), z.null()]).transform((value, ctx) => {
-  if (value === null) return false;
-  if (typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (value === 0 || value === 1) return value === 1;
-  } else {
-    const lower = value.toLowerCase();
-    if (TRUE.has(lower)) return true;
-    if (FALSE.has(lower)) return false;
-  }
-  ctx.addIssue({ code: "custom", message: `not a boolean: ${JSON.stringify(value)}` });
-  return z.NEVER;
-});
+const laxBool = z.pipe(
+  z.union([z.boolean(), z.number(), z.string(), z.null()]),
+  z.transform((value, ctx) => {
+    if (value === null) return false;
+    if (typeof value === "boolean") return value;
+    if (typeof value === "number") {
+      if (value === 0 || value === 1) return value === 1;
+    } else {
+      const lower = value.toLowerCase();
+      if (TRUE.has(lower)) return true;
+      if (FALSE.has(lower)) return false;
+    }
+    ctx.issues.push({
+      code: "custom",
+      message: `not a boolean: ${JSON.stringify(value)}`,
+      input: value,
+    });
+    return z.NEVER;
+  }),
+);
 
 // Juju's own rules for model and application names: the charm builds object names and URL
 // paths from them, so anything else is refused rather than passed to Kubernetes.
@@ -48,38 +55,41 @@ const MODEL_NAME = /^[a-z0-9]+[a-z0-9-]*$/;
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
 const appSchema = z.object({
-  model: z.string({ error: "must be a string" }).regex(MODEL_NAME, {
+  model: z.string({ error: "must be a string" }).check(z.regex(MODEL_NAME, {
     error: "is not a Juju model name",
-  }),
-  name: z.string({ error: "must be a string" }).regex(APP_NAME, {
+  })),
+  name: z.string({ error: "must be a string" }).check(z.regex(APP_NAME, {
     error: "is not a Juju application name",
-  }),
-  port: z.number({ error: "must be an integer" }).int({ error: "must be an integer" })
-    .min(1, { error: "must be between 1 and 65534" }).max(65534, {
-      error: "must be between 1 and 65534",
-    }),
-  scheme: z.enum(["http", "https", "h2c"], { error: 'must be "http", "https" or "h2c"' }).default(
+  })),
+  port: z.number({ error: "must be an integer" }).check(
+    z.int({ error: "must be an integer" }),
+    z.gte(1, { error: "must be between 1 and 65534" }),
+    z.lte(65534, { error: "must be between 1 and 65534" }),
+  ),
+  scheme: z._default(
+    z.enum(["http", "https", "h2c"], { error: 'must be "http", "https" or "h2c"' }),
     "http",
   ),
-  "strip-prefix": laxBool.default(false),
-  "redirect-https": laxBool.default(false),
-  healthcheck_params: z.object({
+  "strip-prefix": z._default(laxBool, false),
+  "redirect-https": z._default(laxBool, false),
+  healthcheck_params: z.nullish(z.object({
     path: z.string({ error: "path must be a string" }),
-    scheme: z.string().nullish(),
-    hostname: z.string().nullish(),
-    port: z.number().int().nullish(),
-    interval: z.string().nullish(),
-    timeout: z.string().nullish(),
-  }).nullish(),
-  is_port_open: laxBool.optional(),
+    scheme: z.nullish(z.string()),
+    hostname: z.nullish(z.string()),
+    port: z.nullish(z.number().check(z.int())),
+    interval: z.nullish(z.string()),
+    timeout: z.nullish(z.string()),
+  })),
+  is_port_open: z.optional(laxBool),
 });
 
 const unitSchema = z.object({
   host: z.string({ error: "must be a string" }),
-  ip: z.string().refine((value) => ipVersion(value) !== 0, {
-    error: "must be an IPv4 or IPv6 address",
-  })
-    .nullish(),
+  ip: z.nullish(
+    z.string().check(z.refine((value) => ipVersion(value) !== 0, {
+      error: "must be an IPv4 or IPv6 address",
+    })),
+  ),
 });
 
 const APP_KEYS = Object.keys(appSchema.shape);
@@ -100,7 +110,7 @@ export class IngressDataError extends Error {
 const hasAny = (data: Databag, keys: readonly string[]) =>
   keys.some((key) => data[key] !== undefined);
 
-function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+function check<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new IngressDataError(issueMessage(result.error, value, where));

@@ -2,7 +2,8 @@
  * What the JSON-per-key interfaces share: decoding the keys a schema knows (a non-JSON value fails
  * the databag) and one message naming the first field that does not validate.
  */
-import type { z } from "zod";
+import type * as z from "zod/mini";
+import "../zod_en.ts";
 
 export type Databag = Readonly<Record<string, string>>;
 
@@ -34,7 +35,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /** `<where> field "<path>" is missing` or `… <zod's message>` for the first issue. */
-export function issueMessage(error: z.ZodError, value: unknown, where: string): string {
+export function issueMessage(error: z.core.$ZodError, value: unknown, where: string): string {
   const issue = error.issues[0];
   let present: unknown = value;
   for (const key of issue.path) {

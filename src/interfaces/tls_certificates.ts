@@ -6,7 +6,7 @@
  * `certificates` and, since charmlibs 1.3, `request_errors`. As in those libraries, one invalid
  * entry makes the whole databag invalid, and keys nobody defined are ignored.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 
 import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
 
@@ -48,62 +48,68 @@ const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
 const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
 
 /** pydantic's lax bool in JSON mode: booleans, 0/1 and the usual words, any case. */
-const laxBool = z.union([z.boolean(), z.number(), z.string()], {
-  error: "must be a boolean",
-}).transform((value, ctx) => {
-  if (typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (value === 0 || value === 1) return value === 1;
-  } else {
-    const lower = value.toLowerCase();
-    if (TRUE.has(lower)) return true;
-    if (FALSE.has(lower)) return false;
-  }
-  ctx.addIssue({ code: "custom", message: `must be a boolean, not ${JSON.stringify(value)}` });
-  return z.NEVER;
-});
+const laxBool = z.pipe(
+  z.union([z.boolean(), z.number(), z.string()], { error: "must be a boolean" }),
+  z.transform((value, ctx) => {
+    if (typeof value === "boolean") return value;
+    if (typeof value === "number") {
+      if (value === 0 || value === 1) return value === 1;
+    } else {
+      const lower = value.toLowerCase();
+      if (TRUE.has(lower)) return true;
+      if (FALSE.has(lower)) return false;
+    }
+    const message = `must be a boolean, not ${JSON.stringify(value)}`;
+    ctx.issues.push({ code: "custom", message, input: value });
+    return z.NEVER;
+  }),
+);
 
 /** pydantic's lax int in JSON mode: integers, integral floats and numeric strings. */
-const laxInt = z.union([z.number(), z.string(), z.boolean()], {
-  error: "must be an integer",
-}).transform((value, ctx) => {
-  if (typeof value === "boolean") return value ? 1 : 0;
-  const number = typeof value === "number"
-    ? value
-    : /^\s*[+-]?\d+(\.0*)?\s*$/.test(value)
-    ? Number(value)
-    : NaN;
-  if (Number.isSafeInteger(number)) return number;
-  ctx.addIssue({ code: "custom", message: `must be an integer, not ${JSON.stringify(value)}` });
-  return z.NEVER;
-});
+const laxInt = z.pipe(
+  z.union([z.number(), z.string(), z.boolean()], { error: "must be an integer" }),
+  z.transform((value, ctx) => {
+    if (typeof value === "boolean") return value ? 1 : 0;
+    const number = typeof value === "number"
+      ? value
+      : /^\s*[+-]?\d+(\.0*)?\s*$/.test(value)
+      ? Number(value)
+      : NaN;
+    if (Number.isSafeInteger(number)) return number;
+    const message = `must be an integer, not ${JSON.stringify(value)}`;
+    ctx.issues.push({ code: "custom", message, input: value });
+    return z.NEVER;
+  }),
+);
 
 const text = z.string({ error: "must be a string" });
-const optionalText = z.string({ error: "must be a string or null" }).nullish();
+const optionalText = z.nullish(z.string({ error: "must be a string or null" }));
+
+/** A list of `entry`, empty when the key is absent (null is refused). */
+const listOf = <T extends z.core.SomeType>(entry: T) =>
+  z._default(z.array(entry, { error: "must be a list" }), []);
 
 const requirerSchema = z.object({
-  certificate_signing_requests: z.array(
+  certificate_signing_requests: listOf(
     z.object({
       certificate_signing_request: text,
       // `Optional[bool]` without a default: null is fine, a missing key is not.
-      ca: laxBool.nullable(),
+      ca: z.nullable(laxBool),
     }, { error: "must be an object" }),
-    { error: "must be a list" },
-  ).default([]),
+  ),
 });
 
 const providerSchema = z.object({
-  certificates: z.array(
+  certificates: listOf(
     z.object({
       ca: text,
       certificate_signing_request: text,
       certificate: text,
-      chain: z.array(text, { error: "must be a list of strings" }).nullish(),
-      revoked: laxBool.nullish(),
+      chain: z.nullish(z.array(text, { error: "must be a list of strings" })),
+      revoked: z.nullish(laxBool),
     }, { error: "must be an object" }),
-    { error: "must be a list" },
-  ).default([]),
-  request_errors: z.array(
+  ),
+  request_errors: listOf(
     z.object({
       csr: text,
       error: z.object({
@@ -115,14 +121,13 @@ const providerSchema = z.object({
         endpoint: optionalText,
       }, { error: "must be an object" }),
     }, { error: "must be an object" }),
-    { error: "must be a list" },
-  ).default([]),
+  ),
 });
 
 const decode = (data: Databag, keys: readonly string[], where: string) =>
   decodeJsonFields(data, keys, where, (message) => new TlsCertificatesDataError(message));
 
-function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+function check<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new TlsCertificatesDataError(issueMessage(result.error, value, where));

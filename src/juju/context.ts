@@ -2,7 +2,8 @@
  * The hook context: which event Juju is running and for which unit, parsed once from the
  * environment Juju builds for the hook. `JUJU_DISPATCH_PATH` is authoritative for the event.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../zod_en.ts";
 
 export const RELATION_PHASES = ["created", "joined", "changed", "departed", "broken"] as const;
 export type RelationPhase = (typeof RELATION_PHASES)[number];
@@ -64,42 +65,44 @@ export class ContextError extends Error {
 }
 
 const required = (name: string) =>
-  z.string({ error: `${name} is not set` }).min(1, { error: `${name} is empty` });
+  z.string({ error: `${name} is not set` }).check(z.minLength(1, { error: `${name} is empty` }));
+
+const stringOr = (fallback: string) => z._default(z.string(), fallback);
 
 const baseEnv = z.object({
   JUJU_DISPATCH_PATH: required("JUJU_DISPATCH_PATH"),
-  JUJU_UNIT_NAME: required("JUJU_UNIT_NAME").regex(/^[a-z][a-z0-9-]*\/\d+$/, {
+  JUJU_UNIT_NAME: required("JUJU_UNIT_NAME").check(z.regex(/^[a-z][a-z0-9-]*\/\d+$/, {
     error: "JUJU_UNIT_NAME is not a unit name",
-  }),
+  })),
   JUJU_MODEL_NAME: required("JUJU_MODEL_NAME"),
-  JUJU_MODEL_UUID: z.string().default(""),
-  JUJU_VERSION: z.string().default("0.0.0"),
-  JUJU_CHARM_DIR: z.string().optional(),
+  JUJU_MODEL_UUID: stringOr(""),
+  JUJU_VERSION: stringOr("0.0.0"),
+  JUJU_CHARM_DIR: z.optional(z.string()),
 });
 
 const relationEnv = z.object({
   JUJU_RELATION: required("JUJU_RELATION"),
   JUJU_RELATION_ID: required("JUJU_RELATION_ID"),
-  JUJU_REMOTE_APP: z.string().default(""),
-  JUJU_REMOTE_UNIT: z.string().default(""),
-  JUJU_DEPARTING_UNIT: z.string().default(""),
+  JUJU_REMOTE_APP: stringOr(""),
+  JUJU_REMOTE_UNIT: stringOr(""),
+  JUJU_DEPARTING_UNIT: stringOr(""),
 });
 
 const secretEnv = z.object({
   JUJU_SECRET_ID: required("JUJU_SECRET_ID"),
-  JUJU_SECRET_LABEL: z.string().default(""),
-  JUJU_SECRET_REVISION: z.string().regex(/^\d*$/).default(""),
+  JUJU_SECRET_LABEL: stringOr(""),
+  JUJU_SECRET_REVISION: z._default(z.string().check(z.regex(/^\d*$/)), ""),
 });
 
 const actionEnv = z.object({
-  JUJU_ACTION_NAME: z.string().default(""),
+  JUJU_ACTION_NAME: stringOr(""),
   JUJU_ACTION_UUID: required("JUJU_ACTION_UUID"),
 });
 
 const RELATION_HOOK = new RegExp(`^(.+)-relation-(${RELATION_PHASES.join("|")})$`);
 const SECRET_HOOK = new RegExp(`^secret-(${SECRET_PHASES.join("|")})$`);
 
-function parse<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
+function parse<T>(schema: z.ZodMiniType<T>, env: Record<string, string | undefined>): T {
   const result = schema.safeParse(env);
   if (!result.success) {
     throw new ContextError(result.error.issues.map((issue) => issue.message).join("; "));

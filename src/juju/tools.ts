@@ -3,7 +3,8 @@
  * output with zod and turns failures into `HookToolError`s. Reads that Juju itself caches for
  * the hook (config, leadership, relation databags) are cached here too, so a hook never asks twice.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../zod_en.ts";
 import { classifyToolFailure, HookToolError } from "./errors.ts";
 import type { ToolRunner } from "./runner.ts";
 
@@ -110,32 +111,34 @@ export interface HookTools {
 const MAX_ARG_LENGTH = 131071;
 
 const stringMap = z.record(z.string(), z.string());
-const nullableStringMap = stringMap.nullable().transform((value) => value ?? {});
-const stringList = z.array(z.string()).nullable().transform((value) => value ?? []);
-const statusShape = z.object({ status: z.string(), message: z.string().default("") });
+const nullableStringMap = z.pipe(z.nullable(stringMap), z.transform((value) => value ?? {}));
+const stringList = z.pipe(z.nullable(z.array(z.string())), z.transform((value) => value ?? []));
+const statusShape = z.object({ status: z.string(), message: z._default(z.string(), "") });
 const appStatusShape = z.object({ "application-status": statusShape });
 const secretInfoShape = z.record(
   z.string(),
   z.object({
     revision: z.number(),
     owner: z.string(),
-    label: z.string().optional(),
-    description: z.string().optional(),
-    expiry: z.string().optional(),
-    rotation: z.string().optional(),
-    rotates: z.string().optional(),
+    label: z.optional(z.string()),
+    description: z.optional(z.string()),
+    expiry: z.optional(z.string()),
+    rotation: z.optional(z.string()),
+    rotates: z.optional(z.string()),
   }),
 );
 const networkShape = z.object({
-  "bind-addresses": z.array(z.object({
-    addresses: z.array(z.object({ value: z.string() })).nullish(),
-  })).nullish(),
-  "egress-subnets": z.array(z.string()).nullish(),
-  "ingress-addresses": z.array(z.string()).nullish(),
+  "bind-addresses": z.nullish(z.array(z.object({
+    addresses: z.nullish(z.array(z.object({ value: z.string() }))),
+  }))),
+  "egress-subnets": z.nullish(z.array(z.string())),
+  "ingress-addresses": z.nullish(z.array(z.string())),
 });
 const goalStateShape = z.object({
-  units: z.record(z.string(), z.object({ status: z.string() })).nullish(),
-  relations: z.record(z.string(), z.record(z.string(), z.object({ status: z.string() }))).nullish(),
+  units: z.nullish(z.record(z.string(), z.object({ status: z.string() }))),
+  relations: z.nullish(
+    z.record(z.string(), z.record(z.string(), z.object({ status: z.string() }))),
+  ),
 });
 
 const rel = (relation: RelationRef) => ["-r", `${relation.endpoint}:${relation.id}`];
@@ -198,7 +201,7 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
     return result.stdout;
   }
 
-  async function json<T>(tool: string, args: string[], schema: z.ZodType<T>): Promise<T> {
+  async function json<T>(tool: string, args: string[], schema: z.ZodMiniType<T>): Promise<T> {
     const stdout = await call(tool, args);
     let value: unknown;
     try {
