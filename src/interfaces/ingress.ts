@@ -5,7 +5,7 @@
  */
 import * as z from "zod/mini";
 import { ipVersion } from "../net.ts";
-import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
+import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
 
 export type { Databag };
 
@@ -24,22 +24,13 @@ export interface IngressRequest {
   }[];
 }
 
-const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
-const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
-
 /** pydantic's lax bool, as the Python library decodes it; null means false. */
 const laxBool = z.pipe(
   z.union([z.boolean(), z.number(), z.string(), z.null()]),
   z.transform((value, ctx) => {
     if (value === null) return false;
-    if (typeof value === "boolean") return value;
-    if (typeof value === "number") {
-      if (value === 0 || value === 1) return value === 1;
-    } else {
-      const lower = value.toLowerCase();
-      if (TRUE.has(lower)) return true;
-      if (FALSE.has(lower)) return false;
-    }
+    const decoded = laxBoolean(value);
+    if (decoded !== undefined) return decoded;
     ctx.issues.push({
       code: "custom",
       message: `not a boolean: ${JSON.stringify(value)}`,

@@ -45,3 +45,16 @@ export function issueMessage(error: z.core.$ZodError, value: unknown, where: str
   const missing = present === undefined;
   return `${where} ${field} ${missing ? "is missing" : issue.message}`;
 }
+
+const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
+const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
+
+/** pydantic's lax bool, as the Python libraries decode it: booleans, 0/1 and the usual words in
+ * any case; anything else is undefined. */
+export function laxBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === 0 || value === 1) return value === 1;
+  if (typeof value !== "string") return undefined;
+  const lower = value.toLowerCase();
+  return TRUE.has(lower) ? true : FALSE.has(lower) ? false : undefined;
+}

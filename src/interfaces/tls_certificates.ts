@@ -8,7 +8,7 @@
  */
 import * as z from "zod/mini";
 
-import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
+import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
 
 export type { Databag };
 
@@ -44,21 +44,12 @@ export class TlsCertificatesDataError extends Error {
   override readonly name = "TlsCertificatesDataError";
 }
 
-const TRUE = new Set(["true", "yes", "on", "1", "t", "y"]);
-const FALSE = new Set(["false", "no", "off", "0", "f", "n"]);
-
 /** pydantic's lax bool in JSON mode: booleans, 0/1 and the usual words, any case. */
 const laxBool = z.pipe(
   z.union([z.boolean(), z.number(), z.string()], { error: "must be a boolean" }),
   z.transform((value, ctx) => {
-    if (typeof value === "boolean") return value;
-    if (typeof value === "number") {
-      if (value === 0 || value === 1) return value === 1;
-    } else {
-      const lower = value.toLowerCase();
-      if (TRUE.has(lower)) return true;
-      if (FALSE.has(lower)) return false;
-    }
+    const decoded = laxBoolean(value);
+    if (decoded !== undefined) return decoded;
     const message = `must be a boolean, not ${JSON.stringify(value)}`;
     ctx.issues.push({ code: "custom", message, input: value });
     return z.NEVER;
