@@ -2,24 +2,31 @@
  * Builds the charm executable and packs the `.charm`.
  *
  *   deno run -A build.ts build [--target x86_64|aarch64] [--out DIR] [--form compile|bundle]
- *   deno run -A build.ts pack  [--target x86_64|aarch64] [--form compile|bundle]
+ *   deno run -A build.ts pack  [--target x86_64|aarch64] [--out DIR] [--form compile|bundle]
  *
- * The charm is one `deno compile`d executable when Deno's compile runtime (`denort`) is available:
- * named by DENORT_BIN, already cached, or downloadable. Where it is not (our build machines reach
- * only the npm registry), the same program is bundled into one JavaScript file that the Deno
- * binary running this build executes, behind a small `dispatch` launcher. Either way Juju runs
- * `dispatch`, so nothing else cares which form was built.
+ * `charm/` holds what is packed verbatim (the `dispatch` launcher, `LICENSE`, `icon.svg`); the
+ * build writes the program under `<out>/bin/` (by default `charm/bin/`, the only ignored part).
+ * The program is one `deno compile`d executable when Deno's compile runtime (`denort`) is
+ * available: named by DENORT_BIN, already cached, or downloadable. Where it is not (our build
+ * machines reach only the npm registry), the same program is bundled into one JavaScript file run
+ * by a shipped Deno binary: the one running this build, or for another architecture Deno's own
+ * Linux build from npm, pinned in deno.json and deno.lock. Either way Juju runs `dispatch`, which
+ * starts whichever is there, so nothing else cares which form was built.
  */
 import { deflateRawSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 
 const ROOT = new URL(".", import.meta.url).pathname;
 const ENTRY = `${ROOT}src/main.ts`;
-const BUNDLE_NAME = "gateway-api-integrator.js";
+/** The verbatim part of the charm, packed as it is. */
+export const CHARM_DIR = `${ROOT}charm`;
+export const BUNDLE_NAME = "gateway-api-integrator.js";
+export const EXECUTABLE_NAME = "gateway-api-integrator";
 
 /** What the charm process may do: run hook tools, read its context, talk to the Kubernetes API,
- * write temporary files (secret contents are handed to Juju through files). Same for both forms. */
-const PERMISSIONS = [
+ * write temporary files (secret contents are handed to Juju through files). Same for both forms:
+ * the bundle form's flags are in `charm/dispatch`, and a test checks that they are these. */
+export const PERMISSIONS = [
   "--allow-env",
   "--allow-read",
   "--allow-write",
@@ -28,9 +35,14 @@ const PERMISSIONS = [
   "--allow-sys",
 ];
 
+/** Per architecture: the compile target, Juju's platform name and Deno's npm package for Linux. */
 const TARGETS = {
-  x86_64: { triple: "x86_64-unknown-linux-gnu", platform: "amd64" },
-  aarch64: { triple: "aarch64-unknown-linux-gnu", platform: "arm64" },
+  x86_64: { triple: "x86_64-unknown-linux-gnu", platform: "amd64", denoPackage: "linux-x64-glibc" },
+  aarch64: {
+    triple: "aarch64-unknown-linux-gnu",
+    platform: "arm64",
+    denoPackage: "linux-arm64-glibc",
+  },
 } as const;
 type Arch = keyof typeof TARGETS;
 type Form = "compile" | "bundle";
@@ -54,18 +66,19 @@ function parseArgs(args: string[]): Options {
       `usage: build.ts build|pack [--target x86_64|aarch64] [--out DIR] [--form compile|bundle]`,
     );
   }
-  const options: Options = { command, arch: hostArch(), out: `${ROOT}charm` };
+  const options: Options = { command, arch: hostArch(), out: CHARM_DIR };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = rest[++i];
     if (value === undefined) fail(`${flag} needs a value`);
     if (flag === "--target") {
-      const arch = value.startsWith("aarch64")
+      // Rust triples or charmcraft's platform names ($CRAFT_ARCH_BUILD_FOR).
+      const arch = value.startsWith("aarch64") || value === "arm64"
         ? "aarch64"
-        : value.startsWith("x86_64")
+        : value.startsWith("x86_64") || value === "amd64"
         ? "x86_64"
         : null;
-      if (arch === null) fail(`unknown target ${value}: use x86_64 or aarch64`);
+      if (arch === null) fail(`unknown target ${value}: use x86_64 (amd64) or aarch64 (arm64)`);
       options.arch = arch;
     } else if (flag === "--out") {
       options.out = value.replace(/\/+$/, "");
@@ -144,27 +157,35 @@ async function compile(options: Options, target: string): Promise<string | null>
   fail(`deno compile failed:\n${result.stderr}`);
 }
 
-function launcher(): string {
-  return `#!/bin/sh
-# gateway-api-integrator launcher (bundle form): runs the bundled charm with the Deno runtime
-# shipped next to it. Juju gives hooks no HOME, so Deno's cache (code cache included) goes to a
-# writable temporary place.
-charm_dir="\${0%/*}"
-[ "$charm_dir" = "$0" ] && charm_dir=.
-export DENO_DIR="\${TMPDIR:-/tmp}/gateway-api-integrator-deno"
-export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 NO_COLOR=1
-exec "$charm_dir/bin/deno" run --quiet --no-config --no-lock --no-remote --no-npm \\
-  ${PERMISSIONS.join(" ")} "$charm_dir/bin/${BUNDLE_NAME}"
-`;
-}
-
-async function bundle(options: Options): Promise<void> {
-  if (options.arch !== hostArch()) {
+/** Deno's own Linux binary for an architecture, from npm at the version deno.json pins (the
+ * lockfile checks its integrity). Returns its path in Deno's npm cache. */
+async function denoBinaryFromNpm(arch: Arch): Promise<string> {
+  const name = `@deno/${TARGETS[arch].denoPackage}`;
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
+    imports?: Record<string, string>;
+  };
+  const specifier = config.imports?.[name];
+  if (!specifier) fail(`deno.json does not pin ${name}: cannot ship Deno for ${arch}`);
+  const version = specifier.slice(specifier.lastIndexOf("@") + 1);
+  if (version !== Deno.version.deno) {
     fail(
-      `the bundle form ships the Deno binary running this build (${hostArch()}); ` +
-        `it cannot produce ${options.arch}: build on ${options.arch} or provide DENORT_BIN`,
+      `deno.json pins ${name} ${version} but this build runs Deno ${Deno.version.deno}: ` +
+        `the bundle must run on the Deno version that built it`,
     );
   }
+  const info = await deno(["info", "--json", specifier]);
+  if (!info.ok) fail(`cannot fetch ${specifier}:\n${info.stderr}`);
+  const packages = (JSON.parse(info.stdout) as {
+    npmPackages?: Record<string, { localPath?: string }>;
+  }).npmPackages ?? {};
+  const local = packages[`${name}@${version}`]?.localPath;
+  if (!local || !(await exists(`${local}/deno`))) fail(`${specifier} holds no deno binary`);
+  return `${local}/deno`;
+}
+
+/** The bundle form: the program as one JavaScript file, and a Deno binary for the target to run
+ * it. Returns where that binary came from. */
+async function bundle(options: Options): Promise<string> {
   await Deno.mkdir(`${options.out}/bin`, { recursive: true });
   const result = await deno([
     "bundle",
@@ -177,19 +198,36 @@ async function bundle(options: Options): Promise<void> {
     ENTRY,
   ]);
   if (!result.ok) fail(`deno bundle failed:\n${result.stderr}`);
-  await Deno.copyFile(Deno.execPath(), `${options.out}/bin/deno`);
+  const foreign = options.arch !== hostArch();
+  const runtime = foreign ? await denoBinaryFromNpm(options.arch) : Deno.execPath();
+  await Deno.copyFile(runtime, `${options.out}/bin/deno`);
   await Deno.chmod(`${options.out}/bin/deno`, 0o755);
-  await Deno.writeTextFile(`${options.out}/dispatch`, launcher(), { mode: 0o755 });
-  await Deno.chmod(`${options.out}/dispatch`, 0o755);
+  return foreign
+    ? `Deno ${Deno.version.deno} for ${options.arch} from npm:@deno/${
+      TARGETS[options.arch].denoPackage
+    }`
+    : `the Deno ${Deno.version.deno} that built it`;
+}
+
+/** Copies the verbatim files of `charm/` into an output folder elsewhere (charmcraft's part
+ * install directory, a test's folder); `bin/` there is the build's own. */
+async function copyCharmFiles(out: string): Promise<void> {
+  if ((await Deno.realPath(out)) === (await Deno.realPath(CHARM_DIR))) return;
+  for (const name of await listFiles(CHARM_DIR)) {
+    if (name.startsWith("bin/")) continue;
+    const target = `${out}/${name}`;
+    await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(`${CHARM_DIR}/${name}`, target);
+    await Deno.chmod(target, (await Deno.stat(`${CHARM_DIR}/${name}`)).mode! & 0o777);
+  }
 }
 
 /** Builds into `options.out` and returns the form built. */
 async function build(options: Options): Promise<Form> {
   // Only what a build writes is removed: --out may name a directory with other content.
-  for (const stale of ["dispatch", "bin"]) {
-    await Deno.remove(`${options.out}/${stale}`, { recursive: true }).catch(() => {});
-  }
-  await Deno.mkdir(options.out, { recursive: true });
+  await Deno.remove(`${options.out}/bin`, { recursive: true }).catch(() => {});
+  await Deno.mkdir(`${options.out}/bin`, { recursive: true });
+  await copyCharmFiles(options.out);
   const triple = TARGETS[options.arch].triple;
   const named = Deno.env.get("DENORT_BIN");
   if (named && !(await exists(named))) fail(`DENORT_BIN names ${named}, which does not exist`);
@@ -203,9 +241,9 @@ async function build(options: Options): Promise<Form> {
       : (await cachedRuntime(triple))
       ? "the compile runtime is cached"
       : "trying to download the compile runtime";
-    const missing = await compile(options, `${options.out}/dispatch`);
+    const missing = await compile(options, `${options.out}/bin/${EXECUTABLE_NAME}`);
     if (missing === null) {
-      await Deno.chmod(`${options.out}/dispatch`, 0o755);
+      await Deno.chmod(`${options.out}/bin/${EXECUTABLE_NAME}`, 0o755);
       console.log(
         `build.ts: built the compiled form (deno compile, ${triple}; ${why}) into ${options.out}`,
       );
@@ -216,9 +254,9 @@ async function build(options: Options): Promise<Form> {
     }
     reason = `no compile runtime for ${triple}: ${missing}`;
   }
-  await bundle(options);
+  const runtime = await bundle(options);
   console.log(
-    `build.ts: built the bundle form (one JavaScript file run by the shipped Deno ${Deno.version.deno}) ` +
+    `build.ts: built the bundle form (one JavaScript file run by ${runtime}, shipped as bin/deno) ` +
       `into ${options.out}, because ${reason}`,
   );
   return "bundle";
@@ -360,6 +398,9 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
 async function pack(options: Options, form: Form): Promise<string> {
   const charmcraft = parse(await Deno.readTextFile(`${ROOT}charmcraft.yaml`)) as Yaml;
   const platform = TARGETS[options.arch].platform;
+  if (!Object.keys((charmcraft.platforms ?? {}) as Yaml).includes(platform)) {
+    fail(`charmcraft.yaml lists no ${platform} platform`);
+  }
   const encoder = new TextEncoder();
   const entries: ZipEntry[] = Object.entries(charmFiles(charmcraft, platform, form))
     .map(([name, text]) => ({ name, data: encoder.encode(text), mode: 0o644 }));

@@ -58,14 +58,45 @@ Deno.test("DENORT_BIN naming a runtime selects deno compile and yields one execu
     strictEqual(result.code, 0, result.stderr);
     ok(result.stdout.includes("built the compiled form"), result.stdout);
     ok(result.stdout.includes(`DENORT_BIN=${Deno.execPath()}`), result.stdout);
-    const dispatch = await Deno.stat(`${result.out}/dispatch`);
-    strictEqual(dispatch.mode! & 0o777, 0o755);
-    const magic = await header(`${result.out}/dispatch`, 4);
+    const executable = `${result.out}/bin/gateway-api-integrator`;
+    strictEqual((await Deno.stat(executable)).mode! & 0o777, 0o755);
+    const magic = await header(executable, 4);
     strictEqual(String.fromCharCode(...magic.slice(1)), "ELF");
-    const entries = [...Deno.readDirSync(result.out)].map((entry) => entry.name);
-    strictEqual(entries.join(","), "dispatch");
+    const entries = [...Deno.readDirSync(`${result.out}/bin`)].map((entry) => entry.name);
+    strictEqual(entries.join(","), "gateway-api-integrator");
+    // The verbatim files of charm/, the launcher among them, come along.
+    strictEqual(
+      await Deno.readTextFile(`${result.out}/dispatch`),
+      await Deno.readTextFile(`${ROOT}charm/dispatch`),
+    );
+    ok((await Deno.stat(`${result.out}/LICENSE`)).isFile);
   } finally {
     await Deno.remove(result.out, { recursive: true });
+  }
+});
+
+Deno.test("dispatch runs the compiled executable when there is one, else the bundle", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gai-dispatch-" });
+  try {
+    await Deno.mkdir(`${dir}/bin`);
+    await Deno.copyFile(`${ROOT}charm/dispatch`, `${dir}/dispatch`);
+    await Deno.chmod(`${dir}/dispatch`, 0o755);
+    // Stand-ins that say which one ran and with what.
+    await Deno.writeTextFile(`${dir}/bin/deno`, '#!/bin/sh\necho "bundle: $*"\n', { mode: 0o755 });
+    const run = async () =>
+      new TextDecoder().decode(
+        (await new Deno.Command(`${dir}/dispatch`, { stdout: "piped", env: { TMPDIR: dir } })
+          .output()).stdout,
+      );
+    const bundled = await run();
+    ok(bundled.startsWith("bundle: run --quiet"), bundled);
+    ok(bundled.trim().endsWith(`${dir}/bin/gateway-api-integrator.js`), bundled);
+    await Deno.writeTextFile(`${dir}/bin/gateway-api-integrator`, "#!/bin/sh\necho compiled\n", {
+      mode: 0o755,
+    });
+    strictEqual((await run()).trim(), "compiled");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -79,11 +110,19 @@ Deno.test("DENORT_BIN naming a missing file is an error, not a silent fallback",
   );
 });
 
-Deno.test("the bundle form cannot target another architecture and says why", async () => {
-  const result = await build(["--form", "bundle", "--target", "aarch64"]);
-  await Deno.remove(result.out, { recursive: true });
-  strictEqual(result.code, 1);
-  ok(result.stderr.includes("cannot produce aarch64"), result.stderr);
+Deno.test("the bundle form for another architecture ships that architecture's Deno from npm", async () => {
+  const other = Deno.build.arch === "aarch64" ? "amd64" : "arm64";
+  const result = await build(["--form", "bundle", "--target", other]);
+  try {
+    strictEqual(result.code, 0, result.stderr);
+    const pkg = other === "arm64" ? "linux-arm64-glibc" : "linux-x64-glibc";
+    ok(result.stdout.includes(`from npm:@deno/${pkg}`), result.stdout);
+    const magic = await header(`${result.out}/bin/deno`, 20);
+    const machine = new DataView(magic.buffer).getUint16(18, true);
+    strictEqual(machine, other === "arm64" ? 183 : 62);
+  } finally {
+    await Deno.remove(result.out, { recursive: true });
+  }
 });
 
 Deno.test("unknown options and targets are rejected with a usage message", async () => {

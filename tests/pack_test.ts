@@ -1,6 +1,7 @@
 /**
  * The packed .charm is what Juju needs: a zip with metadata.yaml, manifest.yaml, config.yaml and
- * actions.yaml generated from charmcraft.yaml, and an executable `dispatch`.
+ * actions.yaml generated from charmcraft.yaml, the files of `charm/` verbatim (an executable
+ * `dispatch` among them) and the program under `bin/`; the arm64 charm differs only in its Deno.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { parse } from "yaml";
@@ -20,7 +21,15 @@ const yamlOf = (name: string) =>
 
 Deno.test("the charm holds Juju's files and an executable dispatch", () => {
   for (
-    const name of ["metadata.yaml", "manifest.yaml", "config.yaml", "actions.yaml", "dispatch"]
+    const name of [
+      "metadata.yaml",
+      "manifest.yaml",
+      "config.yaml",
+      "actions.yaml",
+      "dispatch",
+      "LICENSE",
+      "icon.svg",
+    ]
   ) {
     ok(byName.has(name), `${name} is missing`);
   }
@@ -81,11 +90,93 @@ Deno.test("manifest.yaml declares an ubuntu 24.04 amd64 base (a V2 charm) and no
 Deno.test("charmcraft.yaml is packable by charmcraft: base, platform and a build part running build.ts", () => {
   strictEqual(charmcraft.type, "charm");
   strictEqual(charmcraft.base, "ubuntu@24.04");
-  deepStrictEqual(Object.keys(charmcraft.platforms as object), ["amd64"]);
+  deepStrictEqual(Object.keys(charmcraft.platforms as object), ["amd64", "arm64"]);
   const parts = charmcraft.parts as Record<string, Record<string, unknown>>;
   const part = parts.dispatch;
   strictEqual(part.plugin, "nil");
   deepStrictEqual(part["build-snaps"], ["deno"]);
-  ok(String(part["override-build"]).includes('build.ts build --out "$CRAFT_PART_INSTALL"'));
+  ok(
+    String(part["override-build"]).includes(
+      'build.ts build --target "$CRAFT_ARCH_BUILD_FOR" --out "$CRAFT_PART_INSTALL"',
+    ),
+  );
   ok(!("charm" in parts), "a part named charm would get the Python charm plugin");
+});
+
+const CHARM_DIR = new URL("../charm/", import.meta.url);
+
+Deno.test("every file of charm/ is packed verbatim, with its mode", async () => {
+  const names = [...Deno.readDirSync(CHARM_DIR)].filter((entry) => entry.isFile).map((entry) =>
+    entry.name
+  );
+  deepStrictEqual(names.sort(), ["LICENSE", "dispatch", "icon.svg"]);
+  for (const name of names) {
+    const file = new URL(name, CHARM_DIR);
+    deepStrictEqual(byName.get(name)!.data, await Deno.readFile(file), name);
+    const mode = (await Deno.stat(file)).mode! & 0o111 ? 0o755 : 0o644;
+    strictEqual(byName.get(name)!.mode & 0o777, mode, name);
+  }
+});
+
+Deno.test("the launcher grants the bundle exactly the permissions the compiled form gets", async () => {
+  const { PERMISSIONS } = await import("../build.ts");
+  const launcher = await Deno.readTextFile(new URL("dispatch", CHARM_DIR));
+  const granted = launcher.match(/--allow-[a-z]+(=\S+)?/g) ?? [];
+  deepStrictEqual(granted, PERMISSIONS);
+});
+
+/** ELF e_machine of an executable: 62 is x86-64, 183 is AArch64. */
+function elfMachine(data: Uint8Array): number {
+  strictEqual(new TextDecoder().decode(data.slice(1, 4)), "ELF");
+  return new DataView(data.buffer, data.byteOffset).getUint16(18, true);
+}
+
+Deno.test("the amd64 charm ships an x86-64 Deno; the arm64 charm the same files with an AArch64 Deno", async () => {
+  const out = await Deno.makeTempDir({ prefix: "gai-arm64-" });
+  try {
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL("../build.ts", import.meta.url).pathname,
+        "pack",
+        "--target",
+        "aarch64",
+        "--form",
+        "bundle",
+        "--out",
+        out,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(result.stdout);
+    strictEqual(result.code, 0, new TextDecoder().decode(result.stderr));
+    ok(stdout.includes("npm:@deno/linux-arm64-glibc"), stdout);
+    const arm = new Map(
+      readZip(
+        await Deno.readFile(new URL("../gateway-api-integrator_arm64.charm", import.meta.url)),
+      )
+        .map((entry) => [entry.name, entry]),
+    );
+    strictEqual(elfMachine(byName.get("bin/deno")!.data), 62);
+    strictEqual(elfMachine(arm.get("bin/deno")!.data), 183);
+    strictEqual(arm.get("bin/deno")!.mode & 0o777, 0o755);
+    deepStrictEqual([...arm.keys()].sort(), [...byName.keys()].sort());
+    for (const [name, entry] of byName) {
+      if (name === "bin/deno" || name === "manifest.yaml") continue;
+      deepStrictEqual(arm.get(name)!.data, entry.data, `${name} differs between the charms`);
+      strictEqual(arm.get(name)!.mode, entry.mode, name);
+    }
+    const manifest = parse(new TextDecoder().decode(arm.get("manifest.yaml")!.data)) as {
+      bases: unknown;
+    };
+    deepStrictEqual(manifest.bases, [{
+      name: "ubuntu",
+      channel: "24.04",
+      architectures: ["arm64"],
+    }]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });
