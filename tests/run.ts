@@ -7,6 +7,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const REPORT = `${ROOT}.test-results/junit.xml`;
 
 await Deno.mkdir(`${ROOT}.test-results`, { recursive: true });
+// A report left by an earlier run must not be counted when this one writes none.
+await Deno.remove(REPORT).catch(() => {});
 const status = await new Deno.Command(Deno.execPath(), {
   args: ["test", "--allow-all", "--parallel", `--junit-path=${REPORT}`, ...Deno.args, "tests/"],
   cwd: ROOT,

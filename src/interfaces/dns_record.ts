@@ -7,6 +7,7 @@
  */
 import * as z from "zod/mini";
 import { ipVersion } from "../net.ts";
+import { sha1 } from "./sha1.ts";
 
 import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
 
@@ -59,7 +60,7 @@ function formatUuid(hex: string): string {
 }
 
 /** A name-based UUID, version 5 (SHA-1), as RFC 4122 §4.3 and Python's `uuid.uuid5` compute it. */
-export async function uuidV5(namespace: string, name: string): Promise<string> {
+export function uuidV5(namespace: string, name: string): string {
   const nsHex = uuidHex(namespace);
   if (nsHex === null) {
     throw new DnsRecordDataError(`namespace ${JSON.stringify(namespace)} is not a UUID`);
@@ -68,14 +69,14 @@ export async function uuidV5(namespace: string, name: string): Promise<string> {
   const input = new Uint8Array(16 + nameBytes.length);
   for (let i = 0; i < 16; i++) input[i] = parseInt(nsHex.slice(2 * i, 2 * i + 2), 16);
   input.set(nameBytes, 16);
-  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-1", input)).slice(0, 16);
+  const bytes = sha1(input).slice(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x50; // version 5
   bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
   return formatUuid([...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join(""));
 }
 
 /** The UUID the Python charm gives the record of a hostname at an address. */
-export function dnsEntryUuid(hostname: string, address: string): Promise<string> {
+export function dnsEntryUuid(hostname: string, address: string): string {
   return uuidV5(DNS_UUID_NAMESPACE, `${hostname} ${address}`);
 }
 
@@ -103,9 +104,7 @@ function pythonJson(
  * lower-case form. With no entries the key is deleted (the Python charm left stale ones).
  * Throws `DnsRecordDataError` for an empty hostname or an address that is not an IP.
  */
-export async function renderDnsEntries(
-  entries: readonly DnsEntry[],
-): Promise<Record<string, string>> {
+export function renderDnsEntries(entries: readonly DnsEntry[]): Record<string, string> {
   const unique = new Map<string, DnsEntry>();
   for (const { hostname, address } of entries) {
     if (hostname === "") {
@@ -126,15 +125,15 @@ export async function renderDnsEntries(
   // Code-unit order, as Python's `sorted()` orders the hostnames.
   const sorted = [...unique.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([, entry]) => entry);
-  const records = await Promise.all(sorted.map(async ({ hostname, address }) => ({
+  const records = sorted.map(({ hostname, address }) => ({
     domain: hostname,
     host_label: "@",
     ttl: 600,
     record_class: "IN",
     record_type: ipVersion(address) === 6 ? "AAAA" : "A",
     record_data: address,
-    uuid: await dnsEntryUuid(hostname, address),
-  })));
+    uuid: dnsEntryUuid(hostname, address),
+  }));
   return { dns_entries: pythonJson(records) };
 }
 

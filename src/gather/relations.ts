@@ -1,24 +1,14 @@
 /**
- * Reading and writing the charm's relations through the hook tools: gather what the requirers
- * ask for, and publish what the charm decided (ingress URLs, gateway-route provider data, DNS
- * entries), writing only what changes. The wire formats live in `src/interfaces/`.
+ * Reading the charm's relations through the hook tools: which relations are live, who is on the
+ * other side, and what each requirer asked for, parsed with the wire formats of
+ * `src/interfaces/`. A relation that vanishes while the hook reads it is left out.
  */
-import {
-  GatewayRouteDataError,
-  parseGatewayRouteRequest,
-  renderGatewayRouteProvider,
-} from "./interfaces/gateway_route.ts";
-import { renderDnsEntries } from "./interfaces/dns_record.ts";
-import {
-  IngressDataError,
-  parseIngressRequest,
-  publishedUrl,
-  renderIngressProvider,
-} from "./interfaces/ingress.ts";
-import type { Backend } from "./gateway/objects.ts";
-import type { JujuEvent } from "./juju/context.ts";
-import { HookToolError } from "./juju/errors.ts";
-import type { Databag, HookTools, RelationRef } from "./juju/tools.ts";
+import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
+import { IngressDataError, parseIngressRequest, publishedUrl } from "../interfaces/ingress.ts";
+import type { JujuEvent } from "../juju/context.ts";
+import { HookToolError } from "../juju/errors.ts";
+import type { Databag, HookTools, RelationRef } from "../juju/tools.ts";
+import type { DnsRecordRelation, IngressRequirer, RouteRequirer } from "../world.ts";
 
 export const ENDPOINTS = {
   ingress: "gateway",
@@ -53,24 +43,13 @@ export function remoteApp(
 }
 
 /** Reads a relation; one that vanished during the hook reads as null. */
-async function ifPresent<T>(read: () => Promise<T>): Promise<T | null> {
+export async function ifPresent<T>(read: () => Promise<T>): Promise<T | null> {
   try {
     return await read();
   } catch (error) {
     if (error instanceof HookToolError && error.kind === "relation-not-found") return null;
     throw error;
   }
-}
-
-export interface IngressRequirer {
-  readonly relation: RelationRef;
-  readonly app: string;
-  readonly backend: Backend | null;
-  readonly error: string | null;
-  /** The requirer has not written its data yet. */
-  readonly pending: boolean;
-  /** The URL our databag currently holds for it. */
-  readonly currentUrl: string | null;
 }
 
 async function readIngressRequirer(
@@ -137,28 +116,6 @@ export async function readIngressRequirers(
   return requirers;
 }
 
-/** Publishes or wipes each requirer's URL, writing only what changes. */
-export async function publishIngressUrls(
-  tools: HookTools,
-  requirers: readonly IngressRequirer[],
-  urls: ReadonlyMap<number, string>,
-): Promise<void> {
-  for (const requirer of requirers) {
-    const url = urls.get(requirer.relation.id) ?? null;
-    if (url === requirer.currentUrl) continue;
-    await tools.relationSet(requirer.relation, renderIngressProvider(url), true);
-  }
-}
-
-export interface RouteRequirer {
-  readonly relation: RelationRef;
-  readonly app: string;
-  /** The hostnames asked for, or null when the data is invalid. */
-  readonly hostnames: readonly string[] | null;
-  readonly error: string | null;
-  readonly current: Databag;
-}
-
 export async function readRouteRequirers(
   tools: HookTools,
   event: JujuEvent,
@@ -185,55 +142,16 @@ export async function readRouteRequirers(
   return requirers;
 }
 
-/** Writes keys whose value differs from what the databag holds. */
-async function setChanged(
-  tools: HookTools,
-  relation: RelationRef,
-  current: Databag,
-  wanted: Databag,
-) {
-  const changes: Record<string, string> = {};
-  for (const [key, value] of Object.entries(wanted)) {
-    if ((current[key] ?? "") !== value) changes[key] = value;
-  }
-  await tools.relationSet(relation, changes, true);
-}
-
-export interface RouteProviderData {
-  readonly gatewayName: string;
-  readonly gatewayModel: string;
-  readonly httpsMode: "disabled" | "enabled" | "enforced";
-  readonly gatewayAddress: string | null;
-  readonly hstsMaxAge: number | null;
-}
-
-/** Publishes the provider data to every gateway-route requirer whose data is valid. */
-export async function publishRouteProviderData(
-  tools: HookTools,
-  requirers: readonly RouteRequirer[],
-  data: RouteProviderData,
-): Promise<void> {
-  const rendered = renderGatewayRouteProvider(data);
-  for (const requirer of requirers) {
-    if (requirer.hostnames !== null) {
-      await setChanged(tools, requirer.relation, requirer.current, rendered);
-    }
-  }
-}
-
-/** DNS entries for every hostname at the Gateway's IP address; cleared when there are none. */
-export async function publishDnsEntries(
+/** Our application databag in each dns-record relation. */
+export async function readDnsRecords(
   tools: HookTools,
   ownApp: string,
   relations: readonly RelationRef[],
-  entries: readonly { hostname: string; address: string }[],
-): Promise<void> {
-  if (relations.length === 0) return;
-  const rendered = await renderDnsEntries(entries);
+): Promise<DnsRecordRelation[]> {
+  const read: DnsRecordRelation[] = [];
   for (const relation of relations) {
-    await ifPresent(async () => {
-      const current = await tools.relationGet(relation, ownApp, true);
-      await setChanged(tools, relation, current, rendered);
-    });
+    const current = await ifPresent(() => tools.relationGet(relation, ownApp, true));
+    if (current !== null) read.push({ relation, current });
   }
+  return read;
 }

@@ -1,0 +1,348 @@
+/**
+ * The decide step: one pure function from the gathered `World` to the `Outcome` — the desired
+ * objects per kind, every relation write, the secret operations, the status and the log lines.
+ * No hook tools, no Kubernetes client, no clock but the world's `now`. Every status the README
+ * promises is decided here, in the Python charm's validation order.
+ */
+import type { CharmConfig } from "../config.ts";
+import { gatewayAddresses } from "../gateway/address.ts";
+import {
+  desiredObjects,
+  type GatewayPlanInput,
+  ingressHost,
+  ingressUrl,
+  normalHostname,
+  urlBase,
+} from "../gateway/plan.ts";
+import { renderDnsEntries } from "../interfaces/dns_record.ts";
+import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
+import { renderIngressProvider } from "../interfaces/ingress.ts";
+import type { Databag } from "../juju/tools.ts";
+import { KINDS } from "../k8s/types.ts";
+import { ipVersion } from "../net.ts";
+import { type LogLine, type Outcome, type RelationWrite, reportOnly } from "../outcome.ts";
+import {
+  MESSAGES,
+  proxyMode,
+  validateAfterCluster,
+  validateBeforeCluster,
+  validateGatewayClass,
+} from "../validation.ts";
+import type {
+  CertificateActionWorld,
+  IngressRequirer,
+  ReconcileWorld,
+  RemoveWorld,
+  RouteRequirer,
+  World,
+} from "../world.ts";
+import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
+
+export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
+
+/** Keys whose value differs from what the databag holds (nothing when all match). */
+function changedKeys(current: Databag, wanted: Databag): Record<string, string> {
+  const changes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(wanted)) {
+    if ((current[key] ?? "") !== value) changes[key] = value;
+  }
+  return changes;
+}
+
+function write(
+  requirer: { relation: RelationWrite["relation"] },
+  data: Record<string, string>,
+  needsObjects: boolean,
+): RelationWrite[] {
+  return Object.keys(data).length === 0
+    ? []
+    : [{ relation: requirer.relation, data, needsObjects }];
+}
+
+/** Each requirer's URL, published or wiped, written only where it changes. */
+function ingressWrites(
+  requirers: readonly IngressRequirer[],
+  urls: ReadonlyMap<number, string>,
+  needsObjects: boolean,
+): RelationWrite[] {
+  return requirers.flatMap((requirer) => {
+    const url = urls.get(requirer.relation.id) ?? null;
+    return url === requirer.currentUrl
+      ? []
+      : write(requirer, renderIngressProvider(url), needsObjects);
+  });
+}
+
+/** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
+function managedHostnames(world: ReconcileWorld, config: CharmConfig): string[] {
+  switch (proxyMode(world.integrations)) {
+    case "ingress": {
+      const host = ingressHost(config);
+      return host === null ? [] : [host];
+    }
+    case "gateway-route":
+      return [
+        ...new Set(
+          world.routes.flatMap((requirer) => (requirer.hostnames ?? []).map(normalHostname)),
+        ),
+      ].sort();
+    default:
+      return [];
+  }
+}
+
+/** An IP certificate is wanted when a gateway-route requirer asks for no hostname (§2). */
+function wantsIpCertificate(world: ReconcileWorld): boolean {
+  return world.integrations.certificates && proxyMode(world.integrations) === "gateway-route" &&
+    world.routes.some((requirer) => requirer.hostnames !== null && requirer.hostnames.length === 0);
+}
+
+function activeMessage(config: CharmConfig, addresses: readonly string[]): string {
+  // Existing tooling reads the address as the third word: keep "Gateway addresses: <first>".
+  const suffix = config.enforceHttps ? "" : " (enforce-https is set to false)";
+  return `Gateway addresses: ${addresses.join(" ")}${suffix}`;
+}
+
+/** Blocked messages for requirers whose data is invalid: they are skipped, not fatal. */
+function invalidRequirers(
+  ingress: readonly IngressRequirer[],
+  routes: readonly RouteRequirer[],
+): string | null {
+  const bad = (requirers: readonly { app: string; error: string | null }[]) =>
+    requirers.filter((requirer) => requirer.error !== null)
+      .map((requirer) => `${requirer.app}: ${requirer.error}`);
+  const parts: string[] = [];
+  const ingressErrors = bad(ingress);
+  const routeErrors = bad(routes);
+  if (ingressErrors.length) {
+    parts.push(`Validation of ingress relation data failed. ${ingressErrors.join("; ")}`);
+  }
+  if (routeErrors.length) {
+    parts.push(`Invalid gateway-route relation data: ${routeErrors.join("; ")}`);
+  }
+  return parts.length ? truncated(parts.join(" ")) : null;
+}
+
+/** The renewal part of a hook that does not reconcile TLS (blocked, or the cluster failed). */
+function renewalOnly(world: ReconcileWorld): Pick<
+  Outcome,
+  "certificateRequests" | "secrets" | "logs"
+> {
+  const renewal = decideRenewalOnly(world.certificates, world.expiring);
+  return { certificateRequests: renewal.requests, secrets: renewal.secrets, logs: renewal.logs };
+}
+
+/** Blocked before the reconcile could run: routes and Services go, every URL is wiped (the
+ * Python charm's cleanup, without its stale URLs). The Gateway and Secrets stay. */
+function withdraw(world: ReconcileWorld, message: string): Outcome {
+  const renewal = renewalOnly(world);
+  const logs: LogLine[] = [...renewal.logs];
+  let cluster: Outcome["cluster"] = null;
+  if ("error" in world.cluster) {
+    logs.push({
+      level: "WARNING",
+      message: `could not remove routes and Services: ${describeError(world.cluster.error)}`,
+    });
+  } else {
+    cluster = {
+      sets: [{ kind: KINDS.httpRoute, objects: [] }, { kind: KINDS.service, objects: [] }],
+      onFailure: "warn",
+    };
+  }
+  return {
+    ...renewal,
+    cluster,
+    writes: ingressWrites(world.ingress, new Map(), false),
+    logs,
+    status: { status: "blocked", message },
+  };
+}
+
+function decideReconcile(world: ReconcileWorld): Outcome {
+  const { config, integrations } = world;
+  if ("message" in config) return withdraw(world, config.message);
+  const early = validateBeforeCluster(config, integrations);
+  if (early !== null) return withdraw(world, early);
+  if ("error" in world.cluster) {
+    const { error } = world.cluster;
+    const message = blockedMessageFor(error);
+    if (message === null) return { ...reportOnly(null), retry: describeError(error) };
+    return {
+      ...reportOnly({ status: "blocked", message }),
+      ...renewalOnly(world),
+      logs: [...renewalOnly(world).logs, { level: "ERROR", message: describeError(error) }],
+    };
+  }
+  const cluster = world.cluster;
+  const late = validateGatewayClass(config, cluster.gatewayClasses) ??
+    validateAfterCluster(config, integrations);
+  if (late !== null) return withdraw(world, late);
+
+  // The Gateway's address as the hook found it: for an IP certificate and the URLs.
+  const gateway = (cluster.owned.get(KINDS.gateway.kind) ?? []).find((g) =>
+    g.metadata.name === world.app
+  );
+  const addresses = gatewayAddresses(gateway);
+  const address = addresses.usable[0] ?? null;
+  const hostnames = managedHostnames(world, config);
+  const ipTarget = wantsIpCertificate(world)
+    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
+    : null;
+  const targets = ipTarget ? [...hostnames, ipTarget] : hostnames;
+  const tls: TlsDecision = world.certificates === null
+    ? decideForget(world.tlsSecrets)
+    : decideTls(world.certificates, world.expiring, targets, world.now);
+
+  const mode = proxyMode(integrations);
+  const input: GatewayPlanInput = {
+    gateway: world.app,
+    namespace: cluster.namespace,
+    config,
+    hostnames,
+    issued: tls.issued,
+    backends: world.ingress.flatMap((requirer) => (requirer.backend ? [requirer.backend] : [])),
+    routes: mode === "ingress",
+  };
+
+  const base = urlBase(input, address);
+  const urls = new Map<number, string>();
+  for (const requirer of world.ingress) {
+    if (requirer.backend && base !== null) {
+      urls.set(requirer.relation.id, ingressUrl(base, requirer.backend));
+    }
+  }
+  const writes = ingressWrites(world.ingress, urls, true);
+  if (address !== null) {
+    const provider = renderGatewayRouteProvider({
+      gatewayName: world.app,
+      gatewayModel: world.model,
+      httpsMode: config.enforceHttps
+        ? "enforced"
+        : integrations.certificates
+        ? "enabled"
+        : "disabled",
+      gatewayAddress: address,
+      hstsMaxAge: config.enforceHttps ? config.hstsMaxAge : null,
+    });
+    for (const requirer of world.routes) {
+      if (requirer.hostnames !== null) {
+        writes.push(...write(requirer, changedKeys(requirer.current, provider), true));
+      }
+    }
+  }
+  const ip = addresses.usable.find((usable) => ipVersion(usable) !== 0);
+  if (ip !== undefined || hostnames.length === 0) {
+    const entries = ip === undefined
+      ? []
+      : hostnames.map((hostname) => ({ hostname, address: ip }));
+    const rendered = world.dnsRecords.length > 0 ? renderDnsEntries(entries) : {};
+    for (const relation of world.dnsRecords) {
+      writes.push(...write(relation, changedKeys(relation.current, rendered), true));
+    }
+  }
+
+  const logs: LogLine[] = [...tls.logs];
+  const invalid = invalidRequirers(world.ingress, world.routes);
+  const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
+  const unsupported = addresses.unsupported.join(", ");
+  let status: NonNullable<Outcome["status"]>;
+  if (invalid !== null) {
+    status = { status: "blocked", message: invalid };
+  } else if (tls.refused.length > 0) {
+    status = {
+      status: "blocked",
+      message: truncated(`Cannot request TLS certificates: ${tls.refused.join("; ")}`),
+    };
+  } else if (addresses.usable.length === 0 && unsupported) {
+    logs.push({
+      level: "WARNING",
+      message: `Gateway reported unsupported addresses: ${unsupported}`,
+    });
+    status = { status: "blocked", message: "Gateway reported unsupported address" };
+  } else if (tls.pending.length > 0) {
+    logs.push({
+      level: "INFO",
+      message: `waiting for certificates for: ${tls.pending.join(", ")}`,
+    });
+    status = { status: "waiting", message: TLS_WAITING };
+  } else if (address === null) {
+    status = { status: "waiting", message: "Waiting for gateway address" };
+  } else if (pending.length > 0) {
+    status = { status: "waiting", message: `Waiting for ingress data from ${pending.join(", ")}` };
+  } else {
+    status = { status: "active", message: activeMessage(config, addresses.usable) };
+  }
+  return {
+    cluster: { sets: desiredObjects(input), onFailure: "block" },
+    certificateRequests: tls.requests,
+    secrets: tls.secrets,
+    writes,
+    logs,
+    status,
+  };
+}
+
+/** `remove`: when the whole application is going away, everything it owns goes. A unit removed
+ * from a living application (scale-down) leaves the objects to the remaining leader. */
+function decideRemove(world: RemoveWorld): Outcome {
+  if (world.remainingUnits > 0) {
+    return reportOnly(null, [{
+      level: "INFO",
+      message: `${world.remainingUnits} unit(s) remain: Kubernetes objects are kept`,
+    }]);
+  }
+  if (world.cluster === null || "error" in world.cluster) {
+    const error = world.cluster === null ? "no cluster" : describeError(world.cluster.error);
+    return { ...reportOnly(null), retry: error };
+  }
+  return {
+    ...reportOnly(null),
+    cluster: {
+      sets: [KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
+        kind,
+        objects: [],
+      })),
+      onFailure: "retry",
+      announce: "application removed",
+    },
+  };
+}
+
+function decideCertificateAction(world: CertificateActionWorld): Outcome {
+  if (world.provided === null) {
+    return { ...reportOnly(null), action: { fail: "Certificate relation not ready." } };
+  }
+  const found = world.provided.find((provided) => provided.commonName === world.hostname);
+  if (!found) {
+    return {
+      ...reportOnly(null),
+      action: { fail: `Missing or incomplete certificate data for ${world.hostname}` },
+    };
+  }
+  return {
+    ...reportOnly(null),
+    action: {
+      results: {
+        certificate: found.entry.certificate,
+        ca: found.entry.ca,
+        chain: found.entry.chain.join("\n\n"),
+      },
+    },
+  };
+}
+
+export function decide(world: World): Outcome {
+  switch (world.kind) {
+    case "follower":
+      return reportOnly({ status: "blocked", message: MESSAGES.notLeader });
+    case "reconcile":
+      return decideReconcile(world);
+    case "remove":
+      return decideRemove(world);
+    case "get-certificate":
+      return decideCertificateAction(world);
+    case "unknown-action":
+      return { ...reportOnly(null), action: { fail: `Unknown action: ${world.name}` } };
+  }
+}

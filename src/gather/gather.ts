@@ -1,0 +1,232 @@
+/**
+ * The gather step: every read a hook makes, through the hook tools and the Kubernetes API, into
+ * one `World`. Nothing here decides what to do with what it read; the only judgement is how much
+ * to read (a config that fails the checks needing no cluster can only withdraw, so the TLS state
+ * and the other kinds are not read), which keeps hooks that are blocked from the start cheap.
+ */
+import { parseConfig } from "../config.ts";
+import type { HookContext } from "../juju/context.ts";
+import type { HookTools, RelationRef } from "../juju/tools.ts";
+import type { KubeClient } from "../k8s/client.ts";
+import { listOwned } from "../k8s/reconcile.ts";
+import { KINDS, KubeError, type KubeObject, type ResourceKind } from "../k8s/types.ts";
+import { validateBeforeCluster } from "../validation.ts";
+import type {
+  ClusterWorld,
+  ExpiringCertificate,
+  GatherScope,
+  ReconcileWorld,
+  TlsSecret,
+  World,
+} from "../world.ts";
+import {
+  ENDPOINTS,
+  liveRelations,
+  readDnsRecords,
+  readIngressRequirers,
+  readRouteRequirers,
+  remoteApp,
+} from "./relations.ts";
+import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+
+/** How the charm reaches Kubernetes; tests and the demo pass their own. */
+export type Connector = (ctx: HookContext) => Promise<KubeClient>;
+
+/** What gathering gives the later steps: the world, and the client the apply step writes with. */
+export interface Gathered {
+  readonly world: World;
+  readonly client: KubeClient | null;
+}
+
+/** Kinds the charm owns, in the order they are applied. */
+export const OWNED_KINDS: readonly ResourceKind[] = [
+  KINDS.secret,
+  KINDS.gateway,
+  KINDS.service,
+  KINDS.httpRoute,
+];
+/** What withdrawing touches: the routes and Services (the Gateway and Secrets stay). */
+export const WITHDRAWN_KINDS: readonly ResourceKind[] = [KINDS.httpRoute, KINDS.service];
+
+interface Connection {
+  readonly client: KubeClient | null;
+  readonly cluster: ClusterWorld;
+}
+
+/** Lists the owned kinds (and the GatewayClasses) at once; the first failure in this order is the
+ * one reported, so the outcome does not depend on which answer came first. */
+async function readCluster(
+  ctx: HookContext,
+  connect: Connector,
+  kinds: readonly ResourceKind[],
+  withClasses: boolean,
+): Promise<Connection> {
+  let client: KubeClient;
+  try {
+    client = await connect(ctx);
+  } catch (error) {
+    if (error instanceof KubeError) return { client: null, cluster: { error } };
+    throw error;
+  }
+  const reads: Promise<readonly KubeObject[]>[] = [
+    withClasses ? client.list(KINDS.gatewayClass) : Promise.resolve([]),
+    ...kinds.map((kind) => listOwned(client, ctx.appName, kind)),
+  ];
+  const settled = await Promise.allSettled(reads);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) {
+    const reason = (failed as PromiseRejectedResult).reason;
+    if (reason instanceof KubeError) return { client, cluster: { error: reason } };
+    throw reason;
+  }
+  const [classes, ...lists] = settled.map((result) =>
+    (result as PromiseFulfilledResult<readonly KubeObject[]>).value
+  );
+  return {
+    client,
+    cluster: {
+      namespace: client.namespace,
+      gatewayClasses: classes.map((gc) => gc.metadata.name),
+      owned: new Map(kinds.map((kind, i) => [kind.kind, lists[i]])),
+    },
+  };
+}
+
+/** The certificate secret Juju says is due for renewal, when this hook is `secret-expired`. */
+async function readExpiring(
+  tools: HookTools,
+  ctx: HookContext,
+): Promise<ExpiringCertificate | null> {
+  const { event } = ctx;
+  if (event.kind !== "secret" || event.phase !== "expired" || !isCertificateSecret(event.label)) {
+    return null;
+  }
+  const { findSecret } = await import("./tls.ts");
+  const content = await findSecret(tools, event.label!);
+  return { id: event.secretId, label: event.label!, csr: content?.csr ?? null };
+}
+
+/** The charm's TLS secrets (to forget them when no certificates relation is left). */
+async function readTlsSecrets(tools: HookTools): Promise<TlsSecret[]> {
+  const secrets: TlsSecret[] = [];
+  for (const id of await tools.secretIds()) {
+    const info = await tools.secretInfoGet({ id });
+    if (isTlsSecret(info.label)) secrets.push({ id, label: info.label! });
+  }
+  return secrets;
+}
+
+async function gatherReconcile(
+  ctx: HookContext,
+  tools: HookTools,
+  connect: Connector,
+  now: Date,
+): Promise<Gathered> {
+  if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
+  const { event, appName } = ctx;
+  const config = parseConfig(await tools.configGet());
+  const [ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+    liveRelations(tools, event, ENDPOINTS.ingress),
+    liveRelations(tools, event, ENDPOINTS.gatewayRoute),
+    liveRelations(tools, event, ENDPOINTS.certificates),
+    liveRelations(tools, event, ENDPOINTS.dnsRecord),
+  ]);
+  const integrations = {
+    ingress: ingressIds.length > 0,
+    gatewayRoute: routeIds.length > 0,
+    certificates: certificateIds.length > 0,
+  };
+  const ingress = await readIngressRequirers(tools, event, appName, ingressIds);
+  const routes = await readRouteRequirers(tools, event, appName, routeIds);
+  const scope: GatherScope = !("message" in config) &&
+      validateBeforeCluster(config, integrations) === null
+    ? "full"
+    : "withdraw";
+  const { client, cluster } = scope === "full"
+    ? await readCluster(ctx, connect, OWNED_KINDS, true)
+    : await readCluster(ctx, connect, WITHDRAWN_KINDS, false);
+  const reachable = !("error" in cluster);
+  const expiring = await readExpiring(tools, ctx);
+  const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
+  // TLS is read when the reconcile can use it, and for a renewal whatever the config says.
+  const readTls = certificateRelation !== null &&
+    ((scope === "full" && reachable) || expiring !== null);
+  let certificates = null;
+  if (readTls) {
+    const { readCertificates } = await import("./tls.ts");
+    certificates = await readCertificates(
+      tools,
+      certificateRelation,
+      appName,
+      await remoteApp(tools, event, certificateRelation),
+    );
+  }
+  const full = scope === "full" && reachable;
+  const world: ReconcileWorld = {
+    kind: "reconcile",
+    app: appName,
+    model: ctx.modelName,
+    event,
+    now,
+    leader: true,
+    config,
+    scope,
+    integrations,
+    ingress,
+    routes,
+    dnsRecords: full ? await readDnsRecords(tools, appName, dnsIds) : [],
+    certificates,
+    expiring,
+    tlsSecrets: full && certificateRelation === null ? await readTlsSecrets(tools) : [],
+    cluster,
+  };
+  return { world, client };
+}
+
+/** `remove`: the goal state, and the owned objects when the whole application is going. */
+async function gatherRemove(
+  ctx: HookContext,
+  tools: HookTools,
+  connect: Connector,
+): Promise<Gathered> {
+  const goal = await tools.goalState();
+  const remainingUnits = Object.values(goal.units).filter((unit) => unit.status !== "dying")
+    .length;
+  if (remainingUnits > 0) {
+    return { world: { kind: "remove", remainingUnits, cluster: null }, client: null };
+  }
+  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS, false);
+  return { world: { kind: "remove", remainingUnits, cluster }, client };
+}
+
+async function gatherAction(ctx: HookContext, tools: HookTools, name: string): Promise<World> {
+  if (name !== "get-certificate") return { kind: "unknown-action", name };
+  const params = await tools.actionGet();
+  const hostname = typeof params.hostname === "string" ? params.hostname : "";
+  const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
+  if (!relation) return { kind: "get-certificate", hostname, provided: null };
+  const { readProvidedForAction } = await import("./tls.ts");
+  const provider = await remoteApp(tools, ctx.event, relation);
+  return {
+    kind: "get-certificate",
+    hostname,
+    provided: await readProvidedForAction(tools, relation, provider),
+  };
+}
+
+/** Reads the world of one hook: a reconcile, `remove`, or an action. */
+export async function gather(
+  ctx: HookContext,
+  tools: HookTools,
+  connect: Connector,
+  now: Date,
+): Promise<Gathered> {
+  const { event } = ctx;
+  if (event.kind === "action") {
+    return { world: await gatherAction(ctx, tools, event.name), client: null };
+  }
+  if (event.kind === "lifecycle" && event.hook === "remove") {
+    return await gatherRemove(ctx, tools, connect);
+  }
+  return await gatherReconcile(ctx, tools, connect, now);
+}

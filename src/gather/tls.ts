@@ -1,0 +1,148 @@
+/**
+ * Reading the certificates relation and the charm's TLS secrets (requirer side in application
+ * mode, wire-compatible with the charmlibs tls-certificates library the Python charm uses): the
+ * one RSA key in an application-owned secret (created here once, as an idempotent precondition),
+ * our CSRs and the provider's certificates, each with what parsing it tells, and the secret that
+ * tracks each issued certificate for renewal. Loaded only by hooks that have TLS to read (the
+ * X.509 code is the heavy part).
+ */
+import {
+  parseOwnRequests,
+  parseProviderCertificates,
+  sameCsr,
+} from "../interfaces/tls_certificates.ts";
+import { HookToolError } from "../juju/errors.ts";
+import type { HookTools, RelationRef } from "../juju/tools.ts";
+import { keyMatches, parseCertificate } from "../tls/certificate.ts";
+import { parseCsr } from "../tls/csr.ts";
+import { generatePrivateKey } from "../tls/keys.ts";
+import type {
+  CertificateActionWorld,
+  CertificatesWorld,
+  OwnCsr,
+  ProvidedCertificate,
+} from "../world.ts";
+import { CERTIFICATE_LABEL_PREFIX, PRIVATE_KEY_LABEL } from "./tls_labels.ts";
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text.trim()));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The label of the secret tracking the certificate issued for a CSR. */
+export async function certificateLabel(csr: string): Promise<string> {
+  return `${CERTIFICATE_LABEL_PREFIX}${await sha256Hex(csr)}`;
+}
+
+export async function findSecret(
+  tools: HookTools,
+  label: string,
+): Promise<Record<string, string> | null> {
+  try {
+    return await tools.secretGet({ label });
+  } catch (error) {
+    if (error instanceof HookToolError && error.kind === "secret-not-found") return null;
+    throw error;
+  }
+}
+
+/** The application's private key, created once and kept in an application-owned secret. */
+async function ensurePrivateKey(tools: HookTools): Promise<{ key: string; created: boolean }> {
+  const existing = await findSecret(tools, PRIVATE_KEY_LABEL);
+  if (existing?.["private-key"]) return { key: existing["private-key"], created: false };
+  const privateKey = await generatePrivateKey();
+  await tools.secretAdd({ "private-key": privateKey }, {
+    label: PRIVATE_KEY_LABEL,
+    description: "Private key for the TLS certificates of the Gateway",
+  });
+  return { key: privateKey, created: true };
+}
+
+async function readOwnCsr(pem: string, privateKey: string): Promise<OwnCsr> {
+  try {
+    const parsed = await parseCsr(pem);
+    return {
+      pem,
+      commonName: parsed.commonName,
+      dnsNames: parsed.dnsNames,
+      ipAddresses: parsed.ipAddresses,
+      ours: parsed.signatureValid && await keyMatches(privateKey, parsed.publicKey),
+    };
+  } catch {
+    return { pem, commonName: null, dnsNames: [], ipAddresses: [], ours: false };
+  }
+}
+
+async function parsedCertificate(
+  pem: string,
+  privateKey: string,
+): Promise<ProvidedCertificate["parsed"]> {
+  try {
+    const certificate = await parseCertificate(pem);
+    return {
+      commonName: certificate.commonName,
+      notAfter: certificate.notAfter,
+      isCa: certificate.isCa,
+      ours: await keyMatches(privateKey, certificate.publicKey),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Everything the decision needs of the certificates relation. */
+export async function readCertificates(
+  tools: HookTools,
+  relation: RelationRef,
+  ownApp: string,
+  providerApp: string,
+): Promise<CertificatesWorld> {
+  const { key: privateKey, created } = await ensurePrivateKey(tools);
+  const ownData = await tools.relationGet(relation, ownApp, true);
+  const requests = await Promise.all(
+    parseOwnRequests(ownData).map((pem) => readOwnCsr(pem, privateKey)),
+  );
+  const data = parseProviderCertificates(await tools.relationGet(relation, providerApp, true));
+  const provided: ProvidedCertificate[] = [];
+  for (const entry of data.certificates) {
+    const secretLabel = await certificateLabel(entry.csr);
+    // Only the certificates answering our CSRs have a tracking secret worth reading.
+    const answersOurs = requests.some((request) => sameCsr(request.pem, entry.csr));
+    provided.push({
+      ...entry,
+      parsed: await parsedCertificate(entry.certificate, privateKey),
+      secretLabel,
+      secret: answersOurs ? await findSecret(tools, secretLabel) : null,
+    });
+  }
+  return {
+    relation,
+    providerApp,
+    privateKey,
+    keyCreated: created,
+    requests,
+    provided,
+    errors: data.errors,
+  };
+}
+
+/** The provider's certificates with their common names, for the get-certificate action. */
+export async function readProvidedForAction(
+  tools: HookTools,
+  relation: RelationRef,
+  providerApp: string,
+): Promise<CertificateActionWorld["provided"]> {
+  const data = parseProviderCertificates(await tools.relationGet(relation, providerApp, true));
+  return await Promise.all(data.certificates.map(async (entry) => {
+    let commonName: string | null = null;
+    try {
+      commonName = (await parseCertificate(entry.certificate)).commonName;
+    } catch {
+      // A certificate that does not parse cannot be the one asked for.
+    }
+    return {
+      commonName,
+      entry: { certificate: entry.certificate, ca: entry.ca, chain: entry.chain },
+    };
+  }));
+}

@@ -1,0 +1,178 @@
+/**
+ * The world as one hook sees it: everything the gather step read (config, leadership, every
+ * relation with its databags, the charm's secrets and key, the owned objects of every kind, the
+ * GatewayClasses), as one immutable value. The decision is a function of this value alone.
+ */
+import type { CharmConfig, ConfigError } from "./config.ts";
+import type { Backend } from "./gateway/objects.ts";
+import type { RequestError } from "./interfaces/tls_certificates.ts";
+import type { JujuEvent } from "./juju/context.ts";
+import type { Databag, RelationRef } from "./juju/tools.ts";
+import type { KubeError, KubeObject } from "./k8s/types.ts";
+
+export interface IngressRequirer {
+  readonly relation: RelationRef;
+  readonly app: string;
+  readonly backend: Backend | null;
+  readonly error: string | null;
+  /** The requirer has not written its data yet. */
+  readonly pending: boolean;
+  /** The URL our databag currently holds for it. */
+  readonly currentUrl: string | null;
+}
+
+export interface RouteRequirer {
+  readonly relation: RelationRef;
+  readonly app: string;
+  /** The hostnames asked for, or null when the data is invalid. */
+  readonly hostnames: readonly string[] | null;
+  readonly error: string | null;
+  /** Our application databag as it is. */
+  readonly current: Databag;
+}
+
+/** A dns-record relation and our application databag in it. */
+export interface DnsRecordRelation {
+  readonly relation: RelationRef;
+  readonly current: Databag;
+}
+
+/** One of our CSRs (from our application databag), with what parsing it told. */
+export interface OwnCsr {
+  readonly pem: string;
+  /** Null when it does not parse. */
+  readonly commonName: string | null;
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
+  /** Signed by its own key, and that key is ours. */
+  readonly ours: boolean;
+}
+
+/** A certificate the provider published, with what parsing it told and its tracking secret. */
+export interface ProvidedCertificate {
+  readonly certificate: string;
+  readonly csr: string;
+  readonly ca: string;
+  readonly chain: readonly string[];
+  readonly revoked: boolean;
+  /** Null when the certificate does not parse. */
+  readonly parsed: {
+    readonly commonName: string | null;
+    readonly notAfter: Date;
+    readonly isCa: boolean;
+    /** Its public key is our private key's. */
+    readonly ours: boolean;
+  } | null;
+  /** The label of the secret that tracks it for renewal. */
+  readonly secretLabel: string;
+  /** That secret's content, read when the certificate answers one of our CSRs (else null). */
+  readonly secret: Readonly<Record<string, string>> | null;
+}
+
+/** The certificates relation (one at most) and the charm's TLS key. */
+export interface CertificatesWorld {
+  readonly relation: RelationRef;
+  readonly providerApp: string;
+  readonly privateKey: string;
+  /** The key was created by this hook's gather step. */
+  readonly keyCreated: boolean;
+  /** Our CSRs in the order our databag holds them. */
+  readonly requests: readonly OwnCsr[];
+  readonly provided: readonly ProvidedCertificate[];
+  readonly errors: readonly RequestError[];
+}
+
+/** A certificate secret of ours that Juju says is due for renewal (`secret-expired`). */
+export interface ExpiringCertificate {
+  readonly id: string;
+  readonly label: string;
+  /** The CSR the certificate answered, from the secret (null when the secret is gone). */
+  readonly csr: string | null;
+}
+
+/** The charm's TLS secrets, listed when there is no certificates relation (to forget them). */
+export interface TlsSecret {
+  readonly id: string;
+  readonly label: string;
+}
+
+/** What the cluster holds for us, or the failure that kept the gather step from reading it. */
+export type ClusterWorld =
+  | {
+    readonly namespace: string;
+    /** Names of every GatewayClass, in list order (listed only when the config may use them). */
+    readonly gatewayClasses: readonly string[];
+    /** Our labelled objects, by kind name, for every kind that was listed. */
+    readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
+  }
+  | { readonly error: KubeError };
+
+/** How much was gathered: a hook whose config already fails the checks that need no cluster can
+ * only withdraw, so it reads only what withdrawing needs. */
+export type GatherScope = "withdraw" | "full";
+
+export interface ReconcileWorld {
+  readonly kind: "reconcile";
+  readonly app: string;
+  readonly model: string;
+  readonly event: JujuEvent;
+  readonly now: Date;
+  readonly leader: true;
+  readonly config: CharmConfig | ConfigError;
+  readonly scope: GatherScope;
+  readonly integrations: {
+    readonly ingress: boolean;
+    readonly gatewayRoute: boolean;
+    readonly certificates: boolean;
+  };
+  readonly ingress: readonly IngressRequirer[];
+  readonly routes: readonly RouteRequirer[];
+  readonly dnsRecords: readonly DnsRecordRelation[];
+  /** Null when there is no certificates relation or the scope is `withdraw`. */
+  readonly certificates: CertificatesWorld | null;
+  readonly expiring: ExpiringCertificate | null;
+  /** Listed only in the full scope without a certificates relation. */
+  readonly tlsSecrets: readonly TlsSecret[];
+  readonly cluster: ClusterWorld;
+}
+
+/** A unit that is not the leader reads nothing more. */
+export interface FollowerWorld {
+  readonly kind: "follower";
+}
+
+/** `remove`: how many units of the application remain, and what it owns in the cluster. */
+export interface RemoveWorld {
+  readonly kind: "remove";
+  readonly remainingUnits: number;
+  readonly cluster: ClusterWorld | null;
+}
+
+/** `get-certificate`: the hostname asked for and the certificates the provider published. */
+export interface CertificateActionWorld {
+  readonly kind: "get-certificate";
+  readonly hostname: string;
+  /** Null without a certificates relation. */
+  readonly provided:
+    | readonly { readonly commonName: string | null; readonly entry: ProvidedEntry }[]
+    | null;
+}
+
+/** A provider entry as the action returns it. */
+export interface ProvidedEntry {
+  readonly certificate: string;
+  readonly ca: string;
+  readonly chain: readonly string[];
+}
+
+export interface UnknownActionWorld {
+  readonly kind: "unknown-action";
+  readonly name: string;
+}
+
+export type World =
+  | ReconcileWorld
+  | FollowerWorld
+  | RemoveWorld
+  | CertificateActionWorld
+  | UnknownActionWorld;
