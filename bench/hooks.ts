@@ -1,7 +1,7 @@
 /**
  * Hook benchmark: runs hooks of the packed charm through the black-box runner many times and
  * reports, per hook, median and max wall time, peak memory of the charm process and the number
- * of hook-tool calls. Every hook is a fresh process, so this is the product's speed.
+ * of hook-tool calls and Kubernetes API requests. Every hook is a fresh process, so this is the product's speed.
  *
  *   deno task bench [--runs N] [--write]
  *
@@ -135,10 +135,9 @@ async function machine(): Promise<string> {
 }
 
 async function buildForm(charmDir: string): Promise<string> {
-  const head = await Deno.readFile(`${charmDir}/dispatch`).then((bytes) => bytes.slice(0, 4));
-  return head[0] === 0x7f && String.fromCharCode(...head.slice(1)) === "ELF"
-    ? "compiled (deno compile)"
-    : "bundle (shipped Deno runs one JavaScript file)";
+  const compiled = await Deno.stat(`${charmDir}/bin/gateway-api-integrator`).then(() => true)
+    .catch(() => false);
+  return compiled ? "compiled (deno compile)" : "bundle (shipped Deno runs one JavaScript file)";
 }
 
 const { runs, write } = parseArgs(Deno.args);
@@ -162,7 +161,9 @@ for (const benchCase of CASES) {
   const times: number[] = [];
   const rss: number[] = [];
   let calls = 0;
+  let requests = 0;
   for (let i = 0; i < runs; i++) {
+    cluster.server.resetLog();
     const result = await runHook(charmDir, settled.state, benchCase.event, {
       measureMemory: true,
       env: cluster.env,
@@ -174,12 +175,13 @@ for (const benchCase of CASES) {
     if (result.peakRssKb === undefined) memoryMeasured = false;
     else rss.push(result.peakRssKb);
     calls = result.toolCalls.length;
+    requests = cluster.server.resourceRequests().length;
   }
   const peak = rss.length ? `${(Math.max(...rss) / 1024).toFixed(1)} MiB` : "n/a";
   rows.push(
     `| ${benchCase.name} | ${median(times).toFixed(0)} ms | ${
       Math.max(...times).toFixed(0)
-    } ms | ${peak} | ${calls} |`,
+    } ms | ${peak} | ${calls} | ${requests} |`,
   );
   console.error(`${benchCase.name}: done`);
 }
@@ -192,8 +194,8 @@ const table = [
     ? []
     : ["", "Peak memory needs GNU time (`/usr/bin/time`); it was not found."]),
   "",
-  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls |",
-  "|---|---|---|---|---|",
+  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls | API requests |",
+  "|---|---|---|---|---|---|",
   ...rows,
 ].join("\n");
 console.log(table);
