@@ -66,6 +66,27 @@ async function ensurePrivateKey(tools: HookTools): Promise<string> {
   return privateKey;
 }
 
+/** Logs what a lenient read skipped: the data is not ours to fix, the hook goes on. */
+async function warnSkipped(tools: HookTools, what: string, skipped: readonly string[]) {
+  for (const message of skipped) {
+    await tools.log("WARNING", `${what}: skipped unusable data: ${message}`);
+  }
+}
+
+/** The provider's data, its unusable parts logged and skipped. */
+async function readProvider(tools: HookTools, relation: RelationRef, remoteApp: string) {
+  const provided = parseProviderCertificates(await tools.relationGet(relation, remoteApp, true));
+  await warnSkipped(tools, `certificates provider ${remoteApp}`, provided.skipped);
+  return provided;
+}
+
+/** Our own CSRs, entries that do not read logged and left out (they are then rewritten). */
+async function readOwnRequests(tools: HookTools, relation: RelationRef, ownApp: string) {
+  const own = parseOwnRequests(await tools.relationGet(relation, ownApp, true));
+  await warnSkipped(tools, "our certificate requests", own.skipped);
+  return own;
+}
+
 /** Whether a CSR asks for exactly this target with our key. */
 async function csrFits(csr: string, target: string, privateKey: string): Promise<boolean> {
   try {
@@ -132,8 +153,8 @@ export async function reconcileCertificates(
   now = new Date(),
 ): Promise<CertificatesOutcome> {
   const privateKey = await ensurePrivateKey(tools);
-  const ownData = await tools.relationGet(relation, ownApp, true);
-  const current = parseOwnRequests(ownData);
+  const own = await readOwnRequests(tools, relation, ownApp);
+  const current = own.value;
   const wanted: string[] = [];
   const csrFor = new Map<string, string>();
   for (const target of [...targets].sort()) {
@@ -153,11 +174,11 @@ export async function reconcileCertificates(
     wanted.push(csr);
     csrFor.set(target, csr);
   }
-  const changed = wanted.length !== current.length ||
+  const changed = own.skipped.length > 0 || wanted.length !== current.length ||
     wanted.some((csr, i) => !sameCsr(csr, current[i]));
   if (changed) await tools.relationSet(relation, renderCertificateRequests(wanted), true);
 
-  const provided = parseProviderCertificates(await tools.relationGet(relation, remoteApp, true));
+  const provided = await readProvider(tools, relation, remoteApp);
   // A revoked certificate of ours is forgotten, as the library does: no renewal is due for it.
   for (const entry of provided.certificates) {
     if (!entry.revoked || !wanted.some((csr) => sameCsr(csr, entry.csr))) continue;
@@ -218,9 +239,9 @@ export async function renewCertificate(
   if (!isCertificateSecret(label) || label === null) return false;
   const content = await findSecret(tools, label);
   if (relation && content?.csr) {
-    const current = parseOwnRequests(await tools.relationGet(relation, ownApp, true));
-    const remaining = current.filter((csr) => !sameCsr(csr, content.csr));
-    if (remaining.length !== current.length) {
+    const own = await readOwnRequests(tools, relation, ownApp);
+    const remaining = own.value.filter((csr) => !sameCsr(csr, content.csr));
+    if (remaining.length !== own.value.length || own.skipped.length > 0) {
       await tools.relationSet(relation, renderCertificateRequests(remaining), true);
     }
   }
@@ -236,7 +257,7 @@ export async function findCertificate(
   remoteApp: string,
   hostname: string,
 ): Promise<ProvidedCertificate | null> {
-  const provided = parseProviderCertificates(await tools.relationGet(relation, remoteApp, true));
+  const provided = await readProvider(tools, relation, remoteApp);
   for (const entry of provided.certificates) {
     try {
       if ((await parseCertificate(entry.certificate)).commonName === hostname) return entry;
