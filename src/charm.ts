@@ -259,7 +259,7 @@ export async function reconcile(r: Reconciler): Promise<void> {
   const gathered = await gather(r);
   const { config, integrations } = gathered;
   if ("message" in config) return await blocked(r, gathered, config.message);
-  const early = validateBeforeCluster(config, integrations);
+  const early = validateBeforeCluster(config, integrations, ctx.appName);
   if (early !== null) return await blocked(r, gathered, early);
 
   let client: KubeClient | undefined;

@@ -15,7 +15,9 @@ import {
   publishedUrl,
   renderIngressProvider,
 } from "./interfaces/ingress.ts";
+import { listenerHostnameProblem } from "./gateway/limits.ts";
 import type { Backend } from "./gateway/objects.ts";
+import { normalHostname } from "./gateway/plan.ts";
 import type { JujuEvent } from "./juju/context.ts";
 import { HookToolError } from "./juju/errors.ts";
 import type { Databag, HookTools, RelationRef } from "./juju/tools.ts";
@@ -174,6 +176,14 @@ export async function readRouteRequirers(
         const { hostnames } = parseGatewayRouteRequest(
           await tools.relationGet(relation, app, true),
         );
+        // The Gateway's listener names embed each hostname: they must fit too.
+        for (const hostname of hostnames) {
+          const problem = listenerHostnameProblem(ownApp, normalHostname(hostname));
+          if (problem !== null) {
+            const error = `hostname ${JSON.stringify(hostname.slice(0, 100))} ${problem}`;
+            return { relation, app, hostnames: null, error, current };
+          }
+        }
         return { relation, app, hostnames, error: null, current };
       } catch (error) {
         if (!(error instanceof GatewayRouteDataError)) throw error;

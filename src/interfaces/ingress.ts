@@ -4,6 +4,7 @@
  * parsed here; the provider publishes `ingress = {"url": …}` in its application databag.
  */
 import * as z from "zod/mini";
+import { MAX_LABEL } from "../gateway/limits.ts";
 import { ipVersion } from "../net.ts";
 import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
 
@@ -46,12 +47,17 @@ const MODEL_NAME = /^[a-z0-9]+[a-z0-9-]*$/;
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
 const appSchema = z.object({
-  model: z.string({ error: "must be a string" }).check(z.regex(MODEL_NAME, {
-    error: "is not a Juju model name",
-  })),
-  name: z.string({ error: "must be a string" }).check(z.regex(APP_NAME, {
-    error: "is not a Juju application name",
-  })),
+  // The model is the namespace (a DNS label); the name is the Service's selector label value.
+  model: z.string({ error: "must be a string" }).check(
+    z.regex(MODEL_NAME, { error: "is not a Juju model name" }),
+    z.maxLength(MAX_LABEL, { error: `is longer than ${MAX_LABEL} characters (a namespace)` }),
+  ),
+  name: z.string({ error: "must be a string" }).check(
+    z.regex(APP_NAME, { error: "is not a Juju application name" }),
+    z.maxLength(MAX_LABEL, {
+      error: `is longer than ${MAX_LABEL} characters (a Kubernetes label value)`,
+    }),
+  ),
   port: z.number({ error: "must be an integer" }).check(
     z.int({ error: "must be an integer" }),
     z.gte(1, { error: "must be between 1 and 65534" }),

@@ -274,6 +274,20 @@ const RULES: Rule[] = [
   ["model ../x", { model: '"../x"' }, /field "model" is not a Juju model name/],
   ["model My-Model", { model: '"My-Model"' }, /field "model" is not a Juju model name/],
   ["model 2024-prod", { model: '"2024-prod"' }, { model: "2024-prod" }],
+  // What ends up in objects must fit: the name is a label value, the model a namespace.
+  ["a name of 63 characters", { name: JSON.stringify(`a${"b".repeat(62)}`) }, {
+    name: `a${"b".repeat(62)}`,
+  }],
+  [
+    "a name of 64 characters",
+    { name: JSON.stringify(`a${"b".repeat(63)}`) },
+    /^application field "name" is longer than 63 characters \(a Kubernetes label value\)$/,
+  ],
+  [
+    "a model of 64 characters",
+    { model: JSON.stringify("m".repeat(64)) },
+    /^application field "model" is longer than 63 characters \(a namespace\)$/,
+  ],
   // healthcheck_params: path is required when the object is given
   [
     "healthcheck_params without path",
