@@ -6,6 +6,7 @@ import { forgetCertificates, isCertificateSecret } from "./certificate_secrets.t
 import { type CharmConfig, parseConfig } from "./config.ts";
 import { gatewayAddresses } from "./gateway/address.ts";
 import {
+  backendObjects,
   desiredObjects,
   type GatewayPlanInput,
   ingressHost,
@@ -18,7 +19,7 @@ import type { HookContext, JujuEvent } from "./juju/context.ts";
 import { HookToolError } from "./juju/errors.ts";
 import type { HookTools, RelationRef } from "./juju/tools.ts";
 import type { KubeClient } from "./k8s/client.ts";
-import { listOwned, reconcileOwned } from "./k8s/reconcile.ts";
+import { listOwned, reconcileOwned, type ReconcileReport } from "./k8s/reconcile.ts";
 import { KINDS, KubeError, type KubeObject, TRUST_MESSAGE } from "./k8s/types.ts";
 import { ipVersion } from "./net.ts";
 import {
@@ -150,8 +151,12 @@ function truncated(message: string): string {
   return message.length > 500 ? `${message.slice(0, 497)}...` : message;
 }
 
-/** Blocked messages for requirers whose data is invalid: they are skipped, not fatal. */
-function invalidRequirers(gathered: Gathered): string | null {
+/** Blocked messages for requirers whose data is invalid or whose objects the API refused (by
+ * requirer application): they are skipped, not fatal. The status-set adapter truncates. */
+function invalidRequirers(
+  gathered: Gathered,
+  rejected: ReadonlyMap<string, string>,
+): string | null {
   const ingress = gathered.ingress.filter((requirer) => requirer.error !== null)
     .map((requirer) => `${requirer.app}: ${requirer.error}`);
   const routes = gathered.routes.filter((requirer) => requirer.error !== null)
@@ -161,7 +166,24 @@ function invalidRequirers(gathered: Gathered): string | null {
     parts.push(`Validation of ingress relation data failed. ${ingress.join("; ")}`);
   }
   if (routes.length) parts.push(`Invalid gateway-route relation data: ${routes.join("; ")}`);
-  return parts.length ? truncated(parts.join(" ")) : null;
+  if (rejected.size) {
+    const each = [...rejected].map(([app, detail]) => `${app}: ${detail}`);
+    parts.push(`Kubernetes rejected the objects of ${each.join("; ")}`);
+  }
+  return parts.length ? parts.join(" ") : null;
+}
+
+/** `<Kind>/<name>: <field>: <message>` of a 422. */
+function rejectionDetail(error: KubeError): string {
+  const cause = error.details.causes?.[0];
+  const detail = cause ? `${cause.field}: ${cause.message}` : error.message;
+  return `${error.details.object ?? "an object"}: ${detail}`;
+}
+
+/** Every Blocked status is logged too, so the log names the problem. */
+async function setBlocked(tools: HookTools, message: string): Promise<void> {
+  await tools.log("WARNING", `blocked: ${message}`);
+  await tools.statusSet("blocked", message);
 }
 
 /** What a Kubernetes failure means for the unit: a Blocked message, or null to retry the hook. */
@@ -173,11 +195,8 @@ function blockedMessageFor(error: KubeError): string | null {
       return `Kubernetes API not configured: ${error.message}`;
     case "conflict":
       return error.details.reason === "AlreadyExists" ? error.message : null;
-    case "invalid": {
-      const cause = error.details.causes?.[0];
-      const detail = cause ? `${cause.field}: ${cause.message}` : error.message;
-      return truncated(`Kubernetes rejected ${error.details.object ?? "an object"}: ${detail}`);
-    }
+    case "invalid":
+      return truncated(`Kubernetes rejected ${rejectionDetail(error)}`);
     case "not-found":
       return error.details.object === "gatewayclasses"
         ? "Gateway API is not installed in the cluster (no gatewayclasses.gateway.networking.k8s.io)"
@@ -207,7 +226,34 @@ async function withdrawIngress(
 
 async function blocked(r: Reconciler, gathered: Gathered, message: string, client?: KubeClient) {
   await withdrawIngress(r, gathered.ingress, client);
-  await r.tools.statusSet("blocked", message);
+  await setBlocked(r.tools, message);
+}
+
+/**
+ * Applies the plan. A requirer one of whose objects the API refuses (422) is dropped from the plan
+ * (a further pass removes its other objects) and reported with why, by its application name in
+ * the plan; the others are applied. A refused object of no single requirer fails the reconcile.
+ */
+async function applyPlan(
+  client: KubeClient,
+  app: string,
+  input: GatewayPlanInput,
+  listed: ReadonlyMap<string, readonly KubeObject[]>,
+): Promise<{ report: ReconcileReport; plan: GatewayPlanInput; rejected: Map<string, string> }> {
+  const rejected = new Map<string, string>();
+  let plan = input;
+  let known = listed;
+  for (;;) {
+    const report = await reconcileOwned(client, app, desiredObjects(plan), known);
+    if (report.rejected.length === 0) return { report, plan, rejected };
+    for (const { object, error } of report.rejected) {
+      const backend = plan.backends.find((b) => backendObjects(plan.gateway, b).includes(object));
+      if (backend === undefined) throw error;
+      if (!rejected.has(backend.app)) rejected.set(backend.app, rejectionDetail(error));
+    }
+    plan = { ...plan, backends: plan.backends.filter((backend) => !rejected.has(backend.app)) };
+    known = new Map(); // The pass changed the cluster: list again.
+  }
 }
 
 interface TlsState {
@@ -292,16 +338,19 @@ export async function reconcile(r: Reconciler): Promise<void> {
       routes: mode === "ingress",
     };
     const listed = new Map<string, readonly KubeObject[]>([[KINDS.gateway.kind, gateways]]);
-    const report = await reconcileOwned(client, ctx.appName, desiredObjects(input), listed);
+    const { report, plan, rejected } = await applyPlan(client, ctx.appName, input, listed);
     const addresses = gatewayAddresses(report.live.get(`Gateway/${ctx.appName}`));
     const address = addresses.usable[0] ?? null;
 
-    const base = urlBase(input, address);
+    const base = urlBase(plan, address);
     const urls = new Map<number, string>();
+    const rejectedBy = new Map<string, string>();
     for (const requirer of gathered.ingress) {
-      if (requirer.backend && base !== null) {
-        urls.set(requirer.relation.id, ingressUrl(base, requirer.backend));
-      }
+      const backend = requirer.backend;
+      if (backend === null) continue;
+      const refused = rejected.get(backend.app);
+      if (refused !== undefined) rejectedBy.set(requirer.app, refused);
+      else if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, backend));
     }
     await publishIngressUrls(tools, gathered.ingress, urls);
     if (address !== null) {
@@ -325,18 +374,15 @@ export async function reconcile(r: Reconciler): Promise<void> {
       await publishDnsEntries(tools, ctx.appName, gathered.dnsRecords, dnsEntries);
     }
 
-    const invalid = invalidRequirers(gathered);
+    const invalid = invalidRequirers(gathered, rejectedBy);
     const pending = gathered.ingress.filter((requirer) => requirer.pending).map((requirer) =>
       requirer.app
     );
     const unsupported = addresses.unsupported.join(", ");
     if (invalid !== null) {
-      await tools.statusSet("blocked", invalid);
+      await setBlocked(tools, invalid);
     } else if (tls.refused.length > 0) {
-      await tools.statusSet(
-        "blocked",
-        truncated(`Cannot request TLS certificates: ${tls.refused.join("; ")}`),
-      );
+      await setBlocked(tools, `Cannot request TLS certificates: ${tls.refused.join("; ")}`);
     } else if (addresses.usable.length === 0 && unsupported) {
       await tools.log("WARNING", `Gateway reported unsupported addresses: ${unsupported}`);
       await tools.statusSet("blocked", "Gateway reported unsupported address");
