@@ -113,14 +113,36 @@ function check<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   throw new IngressDataError(issueMessage(result.error, value, where));
 }
 
+/** What a requirer of ingress v1 is told (interfaces.md §1.8): v1 is not served yet. */
+export const INGRESS_V1_MESSAGE =
+  "speaks ingress v1 (the traefik_k8s v1 library), which is not supported yet: use ingress v2";
+
+/** A traefik_k8s v1 requirer's application databag: `model`, `name`, `host` and `port` all set
+ * (plain strings; v2 writes no `host` there). Told apart as Traefik does: only when v2 fails. */
+function looksLikeV1(appData: Databag): boolean {
+  return ["model", "name", "host", "port"].every((key) => (appData[key] ?? "") !== "");
+}
+
 /**
  * Parses a requirer's application databag and the databags of its units. Throws
- * `IngressDataError` when the application data is missing or invalid, or any unit's is.
+ * `IngressDataError` when the application data is missing or invalid, or any unit's is, and
+ * with `INGRESS_V1_MESSAGE` (not incomplete) for a requirer that speaks ingress v1.
  */
 export function parseIngressRequest(
   appData: Databag,
   unitData: Readonly<Record<string, Databag>>,
 ): IngressRequest {
+  try {
+    return parseV2(appData, unitData);
+  } catch (error) {
+    if (error instanceof IngressDataError && looksLikeV1(appData)) {
+      throw new IngressDataError(INGRESS_V1_MESSAGE);
+    }
+    throw error;
+  }
+}
+
+function parseV2(appData: Databag, unitData: Readonly<Record<string, Databag>>): IngressRequest {
   if (!hasAny(appData, APP_KEYS)) throw new IngressDataError("application data is empty", true);
   for (const [unit, data] of Object.entries(unitData)) {
     if (!hasAny(data, UNIT_KEYS)) throw new IngressDataError(`unit ${unit} data is empty`, true);

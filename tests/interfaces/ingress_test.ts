@@ -11,6 +11,7 @@ import formats from "npm:ajv-formats@3.0.1";
 import { parse as parseYaml } from "yaml";
 import {
   type Databag,
+  INGRESS_V1_MESSAGE,
   IngressDataError,
   type IngressRequest,
   parseIngressRequest,
@@ -598,3 +599,32 @@ for (const [name, app, unit, valid] of REQUIRER_CASES) {
     assert.equal(accepted, valid);
   });
 }
+
+// --- ingress v1 requirers (interfaces.md §1.8) ---
+
+const V1_APP: Databag = { model: "testing", name: "legacy", host: "legacy-0.legacy", port: "80" };
+
+Deno.test("a v1 requirer (plain strings, no unit data) is told it speaks ingress v1", () => {
+  const variants: Units[] = [{}, { "legacy/0": {} }, {
+    "legacy/0": { "private-address": "10.1.2.3" },
+  }];
+  for (const units of variants) {
+    const error = rejection(V1_APP, units);
+    assert.equal(error.message, INGRESS_V1_MESSAGE);
+    assert.equal(error.incomplete, false, "not waited for: it will never write v2 data");
+  }
+  // The v1 library's optional flags change nothing.
+  const flagged = { ...V1_APP, "strip-prefix": "true", "redirect-https": "true" };
+  assert.equal(rejection(flagged).message, INGRESS_V1_MESSAGE);
+});
+
+Deno.test("v2 data wins over the v1 shape, and partial v1-looking data is not v1", () => {
+  // A v2 requirer never writes `host` in its application databag; if v2 parses, it is v2.
+  const v2 = parseIngressRequest({ ...APP, host: '"x"' }, { "grafana/0": { host: '"g-0"' } });
+  assert.equal(v2.name, "grafana");
+  // Without `host`, a requirer waiting for its unit data is waited for as before.
+  assert.equal(rejection(APP, { "grafana/0": {} }).incomplete, true);
+  // v1 needs all four keys.
+  const { host: _host, ...noHost } = V1_APP;
+  assert.notEqual(rejection(noHost).message, INGRESS_V1_MESSAGE);
+});
