@@ -15,7 +15,7 @@ import {
   publishedUrl,
   renderIngressProvider,
 } from "./interfaces/ingress.ts";
-import { listenerHostnameProblem } from "./gateway/limits.ts";
+import { listenerHostnameProblem, MAX_GATEWAY_HOSTNAMES } from "./gateway/limits.ts";
 import type { Backend } from "./gateway/objects.ts";
 import { normalHostname } from "./gateway/plan.ts";
 import type { JujuEvent } from "./juju/context.ts";
@@ -161,6 +161,11 @@ export interface RouteRequirer {
   readonly current: Databag;
 }
 
+/**
+ * Every gateway-route requirer. Their hostnames share the Gateway's listeners: a requirer whose
+ * hostnames would take the Gateway beyond what its listeners can serve is refused, not the
+ * Gateway (the requirers before it, in relation order, keep theirs).
+ */
 export async function readRouteRequirers(
   tools: HookTools,
   event: JujuEvent,
@@ -168,6 +173,7 @@ export async function readRouteRequirers(
   relations: readonly RelationRef[],
 ): Promise<RouteRequirer[]> {
   const requirers: RouteRequirer[] = [];
+  const served = new Set<string>();
   for (const relation of relations) {
     const requirer = await ifPresent(async () => {
       const app = await remoteApp(tools, event, relation);
@@ -184,6 +190,13 @@ export async function readRouteRequirers(
             return { relation, app, hostnames: null, error, current };
           }
         }
+        const all = new Set([...served, ...hostnames.map(normalHostname)]);
+        if (all.size > MAX_GATEWAY_HOSTNAMES) {
+          const error = `asks for ${hostnames.length} hostname(s): with the other requirers' ` +
+            `that is more than the Gateway's listeners can serve (${MAX_GATEWAY_HOSTNAMES})`;
+          return { relation, app, hostnames: null, error, current };
+        }
+        for (const hostname of all) served.add(hostname);
         return { relation, app, hostnames, error: null, current };
       } catch (error) {
         if (!(error instanceof GatewayRouteDataError)) throw error;

@@ -74,6 +74,22 @@ table("gateway-route requirer data", {
     "additional_hostnames[0]",
   ),
   {
+    name: "more hostnames than the Gateway has listeners for",
+    state: (base) =>
+      withRelation(
+        base,
+        route(6, "bad", {
+          additional_hostnames: JSON.stringify(
+            Array.from({ length: 64 }, (_, i) => `h${i}.example.com`),
+          ),
+        }),
+      ),
+    status: "blocked",
+    message:
+      /^Invalid gateway-route relation data: bad: asks for 64 hostname\(s\): .* more than the Gateway's listeners can serve \(31\)$/,
+    log: /bad: asks for 64 hostname/,
+  },
+  {
     name: "a hostname that makes the listener name too long",
     state: (base) =>
       withRelation(

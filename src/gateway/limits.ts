@@ -12,6 +12,9 @@ export const MAX_HOSTNAME = 253;
 export const MAX_LABEL = 63;
 /** `listeners[].name` (SectionName): at most 253 characters. */
 export const MAX_SECTION_NAME = 253;
+/** `spec.listeners`: at most 64. Each hostname may need an HTTP and an HTTPS listener, and an IP
+ * certificate one more HTTPS listener: 2 × 31 + 1 = 63. */
+export const MAX_GATEWAY_HOSTNAMES = 31;
 
 // The CRDs' hostname pattern without its leading `*.`: listener names embed the hostname, and a
 // `*` is not allowed in a listener name.
