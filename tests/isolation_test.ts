@@ -205,3 +205,31 @@ Deno.test("get-certificate fails cleanly on provider data it cannot use, and fin
       "Missing or incomplete certificate data for gw\\u0000\\u001b.example.com",
     );
   }));
+
+Deno.test("our own CSR list that does not read (an earlier charm's) is logged and rewritten", () =>
+  withCluster(async (cluster) => {
+    const state: JujuState = {
+      ...TLS,
+      relations: TLS.relations!.map((r) =>
+        r.id === CERTS_ID
+          ? { ...r, localAppData: { certificate_signing_requests: '[{"ca": false}, "x"]' } }
+          : r
+      ),
+    };
+    const result = await run(cluster, state, CHANGED);
+    deepStrictEqual(result.state.unitStatus, {
+      status: "waiting",
+      message: "Waiting for TLS certificates to be issued.",
+    });
+    const ours = relation(result.state, CERTS_ID).localAppData!.certificate_signing_requests;
+    const csrs: { certificate_signing_request: string }[] = JSON.parse(ours);
+    strictEqual(csrs.length, 1);
+    ok(csrs[0].certificate_signing_request.startsWith("-----BEGIN CERTIFICATE REQUEST-----"));
+    const warnings = result.logs.filter((log) => log.level === "WARNING").map((log) => log.message);
+    for (const field of ["[0].certificate_signing_request", "[1]"]) {
+      ok(
+        warnings.some((m) => m.includes(`field "certificate_signing_requests${field}"`)),
+        `${field}: ${warnings}`,
+      );
+    }
+  }));
