@@ -3,7 +3,7 @@
  * gather (`src/gather/`) → decide (`src/decide/`, pure) → apply (`src/apply/`) → report
  * (`src/report/`). This is the only module that knows the order of things.
  */
-import { apply } from "./apply/apply.ts";
+import { applyCluster, applyJuju } from "./apply/apply.ts";
 import { decide } from "./decide/decide.ts";
 import { describeError } from "./decide/errors.ts";
 import { type Connector, gather } from "./gather/gather.ts";
@@ -43,14 +43,28 @@ function runs(event: JujuEvent): boolean {
   }
 }
 
-/** One pass: gather → decide → apply → report. */
+/** One pass: gather → decide → apply → report. When the API refuses objects of requirers, the
+ * decision is taken again knowing it (their requirers are left out, the others applied), until
+ * nothing more is refused; only then are the Juju writes made. */
 async function pass(ctx: HookContext, tools: HookTools, connect: Connector): Promise<void> {
-  const { world, client } = await gather(ctx, tools, connect, new Date());
-  const outcome = decide(world);
-  const owned = world.kind === "reconcile" || world.kind === "remove"
-    ? world.cluster !== null && !("error" in world.cluster) ? world.cluster.owned : new Map()
-    : new Map();
-  const applied = await apply(outcome, tools, client, ctx.appName, owned);
+  const gathered = await gather(ctx, tools, connect, new Date());
+  const { client } = gathered;
+  let world = gathered.world;
+  let outcome = decide(world);
+  const cluster = "cluster" in world && world.cluster !== null && !("error" in world.cluster)
+    ? world.cluster
+    : null;
+  let applied = await applyCluster(outcome, client, ctx.appName, cluster?.owned ?? new Map());
+  while (world.kind === "reconcile" && applied.refused.length > 0) {
+    const known = new Set(world.refused.map((refusal) => refusal.object));
+    const fresh = applied.refused.filter((refusal) => !known.has(refusal.object));
+    if (fresh.length === 0) break;
+    world = { ...world, refused: [...world.refused, ...fresh] };
+    outcome = decide(world);
+    // The pass changed the cluster: the owned objects are listed again.
+    applied = await applyCluster(outcome, client, ctx.appName, new Map());
+  }
+  await applyJuju(outcome, tools, applied);
   await report(outcome, applied, tools);
 }
 

@@ -4,6 +4,8 @@
  * (where it crashed instead, the message names the option and the bad value).
  */
 import { type CharmConfig, isValidDomain } from "./config.ts";
+import { listenerHostnameProblem } from "./gateway/limits.ts";
+import { normalHostname } from "./gateway/plan.ts";
 
 /** Which integrations exist (a relation that is being broken does not count). */
 export interface Integrations {
@@ -29,20 +31,31 @@ export const MESSAGES = {
   notLeader: "Deploying more than one unit is not supported.",
 } as const;
 
+/** Why `external-hostname` cannot be the hostname of the Gateway `gateway`, or null: the Python
+ * charm's domain rule, then what the Gateway's listeners accept (which that rule does not
+ * ensure: length, `_`, the listener names it ends up in). */
+function externalHostnameProblem(hostname: string, gateway: string): string | null {
+  if (!isValidDomain(hostname)) return "not a valid domain name";
+  const problem = listenerHostnameProblem(gateway, normalHostname(hostname));
+  return problem === null ? null : `not accepted by the Gateway API: the hostname ${problem}`;
+}
+
 /**
  * Steps 1–4 of the Python charm's validation, which need no cluster. Returns the Blocked message
- * of the first failed check, or null.
+ * of the first failed check, or null. `gateway` is the Gateway's name (this application's).
  */
 export function validateBeforeCluster(
   config: CharmConfig,
   integrations: Integrations,
+  gateway: string,
 ): string | null {
   const mode = proxyMode(integrations);
   if (config.enforceHttps && !integrations.certificates) return MESSAGES.certificatesNeeded;
   if (integrations.ingress && integrations.gatewayRoute) return MESSAGES.bothModes;
-  if (config.externalHostname !== null && !isValidDomain(config.externalHostname)) {
-    return `Invalid external-hostname "${config.externalHostname}": not a valid domain name`;
-  }
+  const problem = config.externalHostname === null
+    ? null
+    : externalHostnameProblem(config.externalHostname, gateway);
+  if (problem !== null) return `Invalid external-hostname "${config.externalHostname}": ${problem}`;
   if (mode === "gateway-route" && config.externalHostname !== null) {
     return MESSAGES.hostnameWithGatewayRoute;
   }
@@ -78,7 +91,9 @@ export function validate(
   config: CharmConfig,
   integrations: Integrations,
   classes: readonly string[],
+  gateway: string,
 ): string | null {
-  return validateBeforeCluster(config, integrations) ?? validateGatewayClass(config, classes) ??
+  return validateBeforeCluster(config, integrations, gateway) ??
+    validateGatewayClass(config, classes) ??
     validateAfterCluster(config, integrations);
 }

@@ -78,8 +78,12 @@ export interface CertificatesWorld {
   readonly keyCreated: boolean;
   /** Our CSRs in the order our databag holds them. */
   readonly requests: readonly OwnCsr[];
+  /** Some of our own CSR list did not read: it is rewritten. */
+  readonly ownUnreadable: boolean;
   readonly provided: readonly ProvidedCertificate[];
   readonly errors: readonly RequestError[];
+  /** What reading skipped (entries that do not validate), as log lines naming the field. */
+  readonly warnings: readonly string[];
 }
 
 /** A certificate secret of ours that Juju says is due for renewal (`secret-expired`). */
@@ -106,6 +110,13 @@ export type ClusterWorld =
     readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
   }
   | { readonly error: KubeError };
+
+/** An object the API refused (422) earlier in this hook, and why (`<Kind>/<name>: <field>: …`). */
+export interface Refusal {
+  /** `Kind/name`. */
+  readonly object: string;
+  readonly detail: string;
+}
 
 /** How much was gathered: a hook whose config already fails the checks that need no cluster can
  * only withdraw, so it reads only what withdrawing needs. */
@@ -134,6 +145,9 @@ export interface ReconcileWorld {
   /** Listed only in the full scope without a certificates relation. */
   readonly tlsSecrets: readonly TlsSecret[];
   readonly cluster: ClusterWorld;
+  /** Objects the API refused when this hook applied an earlier decision: their requirers are
+   * left out (empty when gathered). */
+  readonly refused: readonly Refusal[];
 }
 
 /** A unit that is not the leader reads nothing more. */
@@ -156,6 +170,8 @@ export interface CertificateActionWorld {
   readonly provided:
     | readonly { readonly commonName: string | null; readonly entry: ProvidedEntry }[]
     | null;
+  /** What reading the provider's data skipped, as log lines. */
+  readonly warnings: readonly string[];
 }
 
 /** A provider entry as the action returns it. */

@@ -9,6 +9,7 @@ const CONFIG: CharmConfig = {
   enforceHttps: true,
   hstsMaxAge: 31536000,
 };
+const GATEWAY = "gateway-api-integrator";
 const NONE: Integrations = { ingress: false, gatewayRoute: false, certificates: false };
 
 const CASES: [string, Partial<CharmConfig>, Partial<Integrations>, string | null][] = [
@@ -26,6 +27,31 @@ const CASES: [string, Partial<CharmConfig>, Partial<Integrations>, string | null
     { enforceHttps: false, externalHostname: "1.2.3.4" },
     {},
     'Invalid external-hostname "1.2.3.4": not a valid domain name',
+  ],
+  [
+    "an underscore the domain rule allows but the Gateway API refuses",
+    { enforceHttps: false, externalHostname: "gw.exa_mple" },
+    {},
+    'Invalid external-hostname "gw.exa_mple": not accepted by the Gateway API: the hostname is ' +
+    'not a Gateway API hostname (lower-case letters, digits, "-" and "." only)',
+  ],
+  [
+    "a hostname longer than 253 characters",
+    { enforceHttps: false, externalHostname: `${"a".repeat(60)}.`.repeat(5) + "com" },
+    {},
+    `Invalid external-hostname "${`${"a".repeat(60)}.`.repeat(5)}com": not accepted by the ` +
+    "Gateway API: the hostname is longer than 253 characters",
+  ],
+  [
+    "a hostname that makes the listener name too long",
+    {
+      enforceHttps: false,
+      externalHostname: `${"a".repeat(60)}.`.repeat(3) + "b".repeat(50) + ".com",
+    },
+    {},
+    `Invalid external-hostname "${`${"a".repeat(60)}.`.repeat(3)}${"b".repeat(50)}.com": not ` +
+    "accepted by the Gateway API: the hostname is too long for a listener name (266 characters, " +
+    "at most 253)",
   ],
   ["hostname with gateway-route", { enforceHttps: false, externalHostname: "a.example.com" }, {
     gatewayRoute: true,
@@ -53,7 +79,7 @@ const CASES: [string, Partial<CharmConfig>, Partial<Integrations>, string | null
 for (const [name, config, integrations, expected] of CASES) {
   Deno.test(`validate: ${name}`, () => {
     strictEqual(
-      validate({ ...CONFIG, ...config }, { ...NONE, ...integrations }, ["cilium"]),
+      validate({ ...CONFIG, ...config }, { ...NONE, ...integrations }, ["cilium"], GATEWAY),
       expected,
     );
   });
@@ -61,18 +87,21 @@ for (const [name, config, integrations, expected] of CASES) {
 
 Deno.test("the GatewayClass check comes after steps 1-4 and before steps 6-7", () => {
   const noClass = { ...CONFIG, gatewayClass: null, enforceHttps: false, hstsMaxAge: -1 };
-  strictEqual(validate(noClass, NONE, ["a", "b"]), "Gateway class must be one of: [a,b]");
+  strictEqual(validate(noClass, NONE, ["a", "b"], GATEWAY), "Gateway class must be one of: [a,b]");
   strictEqual(
-    validate({ ...noClass, externalHostname: "x_y.com" }, NONE, []),
+    validate({ ...noClass, externalHostname: "x_y.com" }, NONE, [], GATEWAY),
     'Invalid external-hostname "x_y.com": not a valid domain name',
   );
   strictEqual(
-    validate({ ...noClass, gatewayClass: "b" }, NONE, ["a", "b"]),
+    validate({ ...noClass, gatewayClass: "b" }, NONE, ["a", "b"], GATEWAY),
     "invalid configuration: hsts_max_age",
   );
-  strictEqual(validate({ ...CONFIG, gatewayClass: "c" }, NONE, []), MESSAGES.certificatesNeeded);
   strictEqual(
-    validate({ ...CONFIG, enforceHttps: false, gatewayClass: "" }, NONE, []),
+    validate({ ...CONFIG, gatewayClass: "c" }, NONE, [], GATEWAY),
+    MESSAGES.certificatesNeeded,
+  );
+  strictEqual(
+    validate({ ...CONFIG, enforceHttps: false, gatewayClass: "" }, NONE, [], GATEWAY),
     "Gateway class must be one of: []",
   );
 });

@@ -6,7 +6,12 @@
  * Blocked status, and the writes that need the objects (URLs, provider data, DNS entries) are not
  * made; an unavailable API fails the hook so that Juju retries it.
  */
-import { blockedMessageFor, describeError, RetryableError } from "../decide/errors.ts";
+import {
+  blockedMessageFor,
+  describeError,
+  rejectionDetail,
+  RetryableError,
+} from "../decide/errors.ts";
 import { ifPresent } from "../gather/relations.ts";
 import { renderCertificateRequests } from "../interfaces/tls_certificates.ts";
 import { HookToolError } from "../juju/errors.ts";
@@ -16,12 +21,7 @@ import { reconcileOwned } from "../k8s/reconcile.ts";
 import { KubeError, type KubeObject } from "../k8s/types.ts";
 import { ipVersion } from "../net.ts";
 import type { CertificateRequests, LogLine, Outcome, SecretOperation } from "../outcome.ts";
-
-/** What applying changed about the report: a Blocked message, and lines to log. */
-export interface Applied {
-  readonly blocked: string | null;
-  readonly logs: readonly LogLine[];
-}
+import type { Refusal } from "../world.ts";
 
 async function writeCertificateRequests(tools: HookTools, plan: CertificateRequests) {
   const { createCsr } = await import("../tls/csr.ts");
@@ -78,47 +78,67 @@ async function applySecret(tools: HookTools, operation: SecretOperation) {
   }
 }
 
-export async function apply(
+/** What applying the cluster plan gave: a Blocked message, lines to log, and the objects the
+ * API refused (422) among those that stand alone, for the decision to leave their requirers out. */
+export interface AppliedCluster {
+  readonly blocked: string | null;
+  readonly logs: readonly LogLine[];
+  readonly refused: readonly Refusal[];
+}
+
+/** The Kubernetes part of an outcome. */
+export async function applyCluster(
   outcome: Outcome,
-  tools: HookTools,
   client: KubeClient | null,
   app: string,
-  /** The owned objects the gather step listed, by kind name: not listed again. */
+  /** The owned objects already listed in this hook, by kind name: not listed again. */
   owned: ReadonlyMap<string, readonly KubeObject[]>,
-): Promise<Applied> {
+): Promise<AppliedCluster> {
   if (outcome.retry !== undefined) throw new RetryableError(outcome.retry);
   const logs: LogLine[] = [];
-  let blocked: string | null = null;
-  if (outcome.cluster !== null && client !== null) {
-    try {
-      const report = await reconcileOwned(client, app, outcome.cluster.sets, owned);
-      if (outcome.cluster.announce) {
-        logs.push({
-          level: "INFO",
-          message: `${outcome.cluster.announce}: deleted ${report.deleted.join(", ") || "nothing"}`,
-        });
-      }
-    } catch (error) {
-      if (!(error instanceof KubeError) || outcome.cluster.onFailure === "retry") throw error;
-      if (outcome.cluster.onFailure === "warn") {
-        logs.push({
-          level: "WARNING",
-          message: `could not remove routes and Services: ${describeError(error)}`,
-        });
-      } else {
-        blocked = blockedMessageFor(error);
-        if (blocked === null) throw error;
-        logs.push({ level: "ERROR", message: describeError(error) });
-      }
+  if (outcome.cluster === null || client === null) return { blocked: null, logs, refused: [] };
+  try {
+    const report = await reconcileOwned(client, app, outcome.cluster.sets, owned);
+    if (outcome.cluster.announce) {
+      logs.push({
+        level: "INFO",
+        message: `${outcome.cluster.announce}: deleted ${report.deleted.join(", ") || "nothing"}`,
+      });
     }
+    const refused = report.rejected.map(({ object, error }) => ({
+      object,
+      detail: rejectionDetail(error),
+    }));
+    return { blocked: null, logs, refused };
+  } catch (error) {
+    if (!(error instanceof KubeError) || outcome.cluster.onFailure === "retry") throw error;
+    if (outcome.cluster.onFailure === "warn") {
+      logs.push({
+        level: "WARNING",
+        message: `could not remove routes and Services: ${describeError(error)}`,
+      });
+      return { blocked: null, logs, refused: [] };
+    }
+    const blocked = blockedMessageFor(error);
+    if (blocked === null) throw error;
+    logs.push({ level: "ERROR", message: describeError(error) });
+    return { blocked, logs, refused: [] };
   }
+}
+
+/** The Juju part of an outcome: CSRs, secrets, relation data. When applying the cluster plan was
+ * blocked, the writes that need the objects are left out. */
+export async function applyJuju(
+  outcome: Outcome,
+  tools: HookTools,
+  cluster: AppliedCluster,
+): Promise<void> {
   if (outcome.certificateRequests !== null) {
     await writeCertificateRequests(tools, outcome.certificateRequests);
   }
   for (const operation of outcome.secrets) await applySecret(tools, operation);
   for (const write of outcome.writes) {
-    if (write.needsObjects && blocked !== null) continue;
+    if (write.needsObjects && cluster.blocked !== null) continue;
     await ifPresent(() => tools.relationSet(write.relation, write.data, true));
   }
-  return { blocked, logs };
 }

@@ -7,6 +7,7 @@
 import type { CharmConfig } from "../config.ts";
 import { gatewayAddresses } from "../gateway/address.ts";
 import {
+  backendObjects,
   desiredObjects,
   type GatewayPlanInput,
   ingressHost,
@@ -104,10 +105,12 @@ function activeMessage(config: CharmConfig, addresses: readonly string[]): strin
   return `Gateway addresses: ${addresses.join(" ")}${suffix}`;
 }
 
-/** Blocked messages for requirers whose data is invalid: they are skipped, not fatal. */
+/** Blocked messages for requirers whose data is invalid or whose objects the API refused (by
+ * requirer application): they are skipped, not fatal. */
 function invalidRequirers(
   ingress: readonly IngressRequirer[],
   routes: readonly RouteRequirer[],
+  refused: ReadonlyMap<string, string>,
 ): string | null {
   const bad = (requirers: readonly { app: string; error: string | null }[]) =>
     requirers.filter((requirer) => requirer.error !== null)
@@ -121,7 +124,20 @@ function invalidRequirers(
   if (routeErrors.length) {
     parts.push(`Invalid gateway-route relation data: ${routeErrors.join("; ")}`);
   }
-  return parts.length ? truncated(parts.join(" ")) : null;
+  if (refused.size) {
+    const each = [...refused].map(([app, detail]) => `${app}: ${detail}`);
+    parts.push(`Kubernetes rejected the objects of ${each.join("; ")}`);
+  }
+  // Not cut here: the log line keeps all of it, the status-set adapter cuts the status.
+  return parts.length ? parts.join(" ") : null;
+}
+
+/** A Blocked status the decision names a problem with is logged too, so the log says it. */
+function blocked(message: string): { status: NonNullable<Outcome["status"]>; log: LogLine } {
+  return {
+    status: { status: "blocked", message },
+    log: { level: "WARNING", message: `blocked: ${message}` },
+  };
 }
 
 /** The renewal part of a hook that does not reconcile TLS (blocked, or the cluster failed). */
@@ -150,19 +166,20 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
       onFailure: "warn",
     };
   }
+  const { status, log } = blocked(message);
   return {
     ...renewal,
     cluster,
     writes: ingressWrites(world.ingress, new Map(), false),
-    logs,
-    status: { status: "blocked", message },
+    logs: [...logs, log],
+    status,
   };
 }
 
 function decideReconcile(world: ReconcileWorld): Outcome {
   const { config, integrations } = world;
   if ("message" in config) return withdraw(world, config.message);
-  const early = validateBeforeCluster(config, integrations);
+  const early = validateBeforeCluster(config, integrations, world.app);
   if (early !== null) return withdraw(world, early);
   if ("error" in world.cluster) {
     const { error } = world.cluster;
@@ -194,6 +211,27 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     ? decideForget(world.tlsSecrets)
     : decideTls(world.certificates, world.expiring, targets, world.now);
 
+  // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
+  // object of no single requirer blocks the application.
+  const refusedBy = new Map<string, string>();
+  for (const refusal of world.refused) {
+    const owner = world.ingress.find((requirer) =>
+      requirer.backend !== null &&
+      backendObjects(world.app, requirer.backend).includes(refusal.object)
+    );
+    if (owner === undefined) {
+      const message = truncated(`Kubernetes rejected ${refusal.detail}`);
+      return {
+        ...reportOnly({ status: "blocked", message }),
+        logs: [{ level: "ERROR", message }],
+      };
+    }
+    if (!refusedBy.has(owner.app)) refusedBy.set(owner.app, refusal.detail);
+  }
+  const served = world.ingress.filter((requirer) =>
+    requirer.backend !== null && !refusedBy.has(requirer.app)
+  );
+
   const mode = proxyMode(integrations);
   const input: GatewayPlanInput = {
     gateway: world.app,
@@ -201,16 +239,14 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     config,
     hostnames,
     issued: tls.issued,
-    backends: world.ingress.flatMap((requirer) => (requirer.backend ? [requirer.backend] : [])),
+    backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
   };
 
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
-  for (const requirer of world.ingress) {
-    if (requirer.backend && base !== null) {
-      urls.set(requirer.relation.id, ingressUrl(base, requirer.backend));
-    }
+  for (const requirer of served) {
+    if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
   }
   const writes = ingressWrites(world.ingress, urls, true);
   if (address !== null) {
@@ -243,17 +279,18 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs];
-  const invalid = invalidRequirers(world.ingress, world.routes);
+  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy);
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
   if (invalid !== null) {
-    status = { status: "blocked", message: invalid };
+    const decided = blocked(invalid);
+    status = decided.status;
+    logs.push(decided.log);
   } else if (tls.refused.length > 0) {
-    status = {
-      status: "blocked",
-      message: truncated(`Cannot request TLS certificates: ${tls.refused.join("; ")}`),
-    };
+    const decided = blocked(`Cannot request TLS certificates: ${tls.refused.join("; ")}`);
+    status = decided.status;
+    logs.push(decided.log);
   } else if (addresses.usable.length === 0 && unsupported) {
     logs.push({
       level: "WARNING",
@@ -310,18 +347,19 @@ function decideRemove(world: RemoveWorld): Outcome {
 }
 
 function decideCertificateAction(world: CertificateActionWorld): Outcome {
+  const logs = world.warnings.map((message) => ({ level: "WARNING" as const, message }));
   if (world.provided === null) {
     return { ...reportOnly(null), action: { fail: "Certificate relation not ready." } };
   }
   const found = world.provided.find((provided) => provided.commonName === world.hostname);
   if (!found) {
     return {
-      ...reportOnly(null),
+      ...reportOnly(null, logs),
       action: { fail: `Missing or incomplete certificate data for ${world.hostname}` },
     };
   }
   return {
-    ...reportOnly(null),
+    ...reportOnly(null, logs),
     action: {
       results: {
         certificate: found.entry.certificate,

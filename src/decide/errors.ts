@@ -15,6 +15,13 @@ export function truncated(message: string): string {
   return message.length > 500 ? `${message.slice(0, 497)}...` : message;
 }
 
+/** `<Kind>/<name>: <field>: <message>` of a 422. */
+export function rejectionDetail(error: KubeError): string {
+  const cause = error.details.causes?.[0];
+  const detail = cause ? `${cause.field}: ${cause.message}` : error.message;
+  return `${error.details.object ?? "an object"}: ${detail}`;
+}
+
 export function blockedMessageFor(error: KubeError): string | null {
   switch (error.kind) {
     case "forbidden":
@@ -23,11 +30,8 @@ export function blockedMessageFor(error: KubeError): string | null {
       return `Kubernetes API not configured: ${error.message}`;
     case "conflict":
       return error.details.reason === "AlreadyExists" ? error.message : null;
-    case "invalid": {
-      const cause = error.details.causes?.[0];
-      const detail = cause ? `${cause.field}: ${cause.message}` : error.message;
-      return truncated(`Kubernetes rejected ${error.details.object ?? "an object"}: ${detail}`);
-    }
+    case "invalid":
+      return truncated(`Kubernetes rejected ${rejectionDetail(error)}`);
     case "not-found":
       return error.details.object === "gatewayclasses"
         ? "Gateway API is not installed in the cluster (no gatewayclasses.gateway.networking.k8s.io)"

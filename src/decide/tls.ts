@@ -69,9 +69,11 @@ export function decideRenewalOnly(
 ): Pick<TlsDecision, "requests" | "secrets" | "logs"> {
   const { secrets, logs } = renewalSecrets(expiring);
   if (certificates === null || expiring?.csr == null) return { requests: null, secrets, logs };
+  logs.push(...certificates.warnings.map((message) => ({ level: "WARNING" as const, message })));
   const current = certificates.requests.map((csr) => csr.pem);
   const remaining = current.filter((pem) => !sameCsr(pem, expiring.csr!));
-  const requests = remaining.length === current.length ? null : {
+  const unchanged = remaining.length === current.length && !certificates.ownUnreadable;
+  const requests = unchanged ? null : {
     relation: certificates.relation,
     privateKey: certificates.privateKey,
     current,
@@ -107,6 +109,7 @@ export function decideTls(
   if (certificates.keyCreated) {
     logs.push({ level: "INFO", message: "created the private key for TLS certificates" });
   }
+  logs.push(...certificates.warnings.map((message) => ({ level: "WARNING" as const, message })));
   const renewal = renewalSecrets(expiring);
   secrets.push(...renewal.secrets);
   logs.push(...renewal.logs);
@@ -127,7 +130,7 @@ export function decideTls(
     csrFor.set(target, found?.pem ?? null);
   }
   const currentPems = certificates.requests.map((csr) => csr.pem);
-  const changed = wanted.length !== currentPems.length ||
+  const changed = certificates.ownUnreadable || wanted.length !== currentPems.length ||
     wanted.some((want, i) => !("pem" in want) || !sameCsr(want.pem, currentPems[i]));
   const requests = changed
     ? {

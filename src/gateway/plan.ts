@@ -7,7 +7,7 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
-import { ingressPath, secretName } from "./names.ts";
+import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
 import {
   type Backend,
   renderForwardingRoute,
@@ -103,10 +103,20 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       routes.push(renderRedirectRoute(options));
     }
   }
+  // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
   return [
     { kind: KINDS.secret, objects: secrets },
     { kind: KINDS.gateway, objects: [gateway] },
-    { kind: KINDS.service, objects: services },
-    { kind: KINDS.httpRoute, objects: routes },
+    { kind: KINDS.service, objects: services, isolated: true },
+    { kind: KINDS.httpRoute, objects: routes, isolated: true },
+  ];
+}
+
+/** The objects (`Kind/name`) that belong to one requirer alone. */
+export function backendObjects(gateway: string, backend: Backend): string[] {
+  return [
+    `${KINDS.service.kind}/${serviceName(gateway, backend.app)}`,
+    `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "http")}`,
+    `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "https")}`,
   ];
 }

@@ -139,7 +139,7 @@ async function gatherReconcile(
   const ingress = await readIngressRequirers(tools, event, appName, ingressIds);
   const routes = await readRouteRequirers(tools, event, appName, routeIds);
   const scope: GatherScope = !("message" in config) &&
-      validateBeforeCluster(config, integrations) === null
+      validateBeforeCluster(config, integrations, appName) === null
     ? "full"
     : "withdraw";
   const { client, cluster } = scope === "full"
@@ -179,6 +179,7 @@ async function gatherReconcile(
     expiring,
     tlsSecrets: full && certificateRelation === null ? await readTlsSecrets(tools) : [],
     cluster,
+    refused: [],
   };
   return { world, client };
 }
@@ -204,13 +205,13 @@ async function gatherAction(ctx: HookContext, tools: HookTools, name: string): P
   const params = await tools.actionGet();
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
   const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
-  if (!relation) return { kind: "get-certificate", hostname, provided: null };
+  if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
   const { readProvidedForAction } = await import("./tls.ts");
   const provider = await remoteApp(tools, ctx.event, relation);
   return {
     kind: "get-certificate",
     hostname,
-    provided: await readProvidedForAction(tools, relation, provider),
+    ...(await readProvidedForAction(tools, relation, provider)),
   };
 }
 

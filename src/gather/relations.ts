@@ -3,6 +3,8 @@
  * other side, and what each requirer asked for, parsed with the wire formats of
  * `src/interfaces/`. A relation that vanishes while the hook reads it is left out.
  */
+import { listenerHostnameProblem, MAX_GATEWAY_HOSTNAMES } from "../gateway/limits.ts";
+import { normalHostname } from "../gateway/plan.ts";
 import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
 import { IngressDataError, parseIngressRequest, publishedUrl } from "../interfaces/ingress.ts";
 import type { JujuEvent } from "../juju/context.ts";
@@ -116,6 +118,11 @@ export async function readIngressRequirers(
   return requirers;
 }
 
+/**
+ * Every gateway-route requirer. Their hostnames share the Gateway's listeners: a requirer whose
+ * hostnames would take the Gateway beyond what its listeners can serve is refused, not the
+ * Gateway (the requirers before it, in relation order, keep theirs).
+ */
 export async function readRouteRequirers(
   tools: HookTools,
   event: JujuEvent,
@@ -123,6 +130,7 @@ export async function readRouteRequirers(
   relations: readonly RelationRef[],
 ): Promise<RouteRequirer[]> {
   const requirers: RouteRequirer[] = [];
+  const served = new Set<string>();
   for (const relation of relations) {
     const requirer = await ifPresent(async () => {
       const app = await remoteApp(tools, event, relation);
@@ -131,6 +139,21 @@ export async function readRouteRequirers(
         const { hostnames } = parseGatewayRouteRequest(
           await tools.relationGet(relation, app, true),
         );
+        // The Gateway's listener names embed each hostname: they must fit too.
+        for (const hostname of hostnames) {
+          const problem = listenerHostnameProblem(ownApp, normalHostname(hostname));
+          if (problem !== null) {
+            const error = `hostname ${JSON.stringify(hostname.slice(0, 100))} ${problem}`;
+            return { relation, app, hostnames: null, error, current };
+          }
+        }
+        const all = new Set([...served, ...hostnames.map(normalHostname)]);
+        if (all.size > MAX_GATEWAY_HOSTNAMES) {
+          const error = `asks for ${hostnames.length} hostname(s): with the other requirers' ` +
+            `that is more than the Gateway's listeners can serve (${MAX_GATEWAY_HOSTNAMES})`;
+          return { relation, app, hostnames: null, error, current };
+        }
+        for (const hostname of all) served.add(hostname);
         return { relation, app, hostnames, error: null, current };
       } catch (error) {
         if (!(error instanceof GatewayRouteDataError)) throw error;

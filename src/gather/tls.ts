@@ -98,10 +98,8 @@ export async function readCertificates(
   providerApp: string,
 ): Promise<CertificatesWorld> {
   const { key: privateKey, created } = await ensurePrivateKey(tools);
-  const ownData = await tools.relationGet(relation, ownApp, true);
-  const requests = await Promise.all(
-    parseOwnRequests(ownData).map((pem) => readOwnCsr(pem, privateKey)),
-  );
+  const own = parseOwnRequests(await tools.relationGet(relation, ownApp, true));
+  const requests = await Promise.all(own.value.map((pem) => readOwnCsr(pem, privateKey)));
   const data = parseProviderCertificates(await tools.relationGet(relation, providerApp, true));
   const provided: ProvidedCertificate[] = [];
   for (const entry of data.certificates) {
@@ -121,9 +119,19 @@ export async function readCertificates(
     privateKey,
     keyCreated: created,
     requests,
+    ownUnreadable: own.skipped.length > 0,
     provided,
     errors: data.errors,
+    warnings: [
+      ...skippedWarnings(`certificates provider ${providerApp}`, data.skipped),
+      ...skippedWarnings("our certificate requests", own.skipped),
+    ],
   };
+}
+
+/** What a lenient read skipped, as log lines: the data is not ours to fix, the hook goes on. */
+function skippedWarnings(what: string, skipped: readonly string[]): string[] {
+  return skipped.map((message) => `${what}: skipped unusable data: ${message}`);
 }
 
 /** The provider's certificates with their common names, for the get-certificate action. */
@@ -131,9 +139,9 @@ export async function readProvidedForAction(
   tools: HookTools,
   relation: RelationRef,
   providerApp: string,
-): Promise<CertificateActionWorld["provided"]> {
+): Promise<Pick<CertificateActionWorld, "provided" | "warnings">> {
   const data = parseProviderCertificates(await tools.relationGet(relation, providerApp, true));
-  return await Promise.all(data.certificates.map(async (entry) => {
+  const provided = await Promise.all(data.certificates.map(async (entry) => {
     let commonName: string | null = null;
     try {
       commonName = (await parseCertificate(entry.certificate)).commonName;
@@ -145,4 +153,8 @@ export async function readProvidedForAction(
       entry: { certificate: entry.certificate, ca: entry.ca, chain: entry.chain },
     };
   }));
+  return {
+    provided,
+    warnings: skippedWarnings(`certificates provider ${providerApp}`, data.skipped),
+  };
 }

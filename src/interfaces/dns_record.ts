@@ -9,9 +9,14 @@ import * as z from "zod/mini";
 import { ipVersion } from "../net.ts";
 import { sha1 } from "./sha1.ts";
 
-import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
+import {
+  type Databag,
+  decodeJsonFieldsLeniently,
+  type Lenient,
+  validEntries,
+} from "./json_fields.ts";
 
-export type { Databag };
+export type { Databag, Lenient };
 
 /** The namespace of the Python charm's record UUIDs. */
 export const DNS_UUID_NAMESPACE = "f8f206da-a7f8-4206-b044-30be3724a09d";
@@ -149,47 +154,40 @@ const STATUSES: readonly DnsStatus[] = [
 const isStatus = (value: unknown): value is DnsStatus =>
   STATUSES.some((status) => status === value);
 
-const providerSchema = z.array(
-  z.object({
-    uuid: z.pipe(
-      z.string({ error: "must be a string" }),
-      z.transform((value, ctx) => {
-        const hex = uuidHex(value);
-        if (hex !== null) return formatUuid(hex);
-        ctx.issues.push({
-          code: "custom",
-          message: `is not a UUID: ${JSON.stringify(value)}`,
-          input: value,
-        });
-        return z.NEVER;
-      }),
-    ),
-    // Required, but like the library any value it does not know reads as "unknown".
-    status: z.unknown().check(z.refine((value) => value !== undefined)),
-    description: z.nullish(z.string({ error: "must be a string or null" })),
-  }, { error: "must be an object" }),
-  { error: "must be a list" },
-);
+const providerEntry = z.object({
+  uuid: z.pipe(
+    z.string({ error: "must be a string" }),
+    z.transform((value, ctx) => {
+      const hex = uuidHex(value);
+      if (hex !== null) return formatUuid(hex);
+      ctx.issues.push({
+        code: "custom",
+        message: `is not a UUID: ${JSON.stringify(value)}`,
+        input: value,
+      });
+      return z.NEVER;
+    }),
+  ),
+  // Required, but like the library any value it does not know reads as "unknown".
+  status: z.unknown().check(z.refine((value) => value !== undefined)),
+  description: z.nullish(z.string({ error: "must be a string or null" })),
+}, { error: "must be an object" });
 
 /**
- * The provider's statuses for our entries; none when it has not answered. Throws
- * `DnsRecordDataError` when `dns_entries` is not JSON or an entry does not validate.
+ * The provider's statuses for our entries; none when it has not answered. The provider's data is
+ * not ours to trust: `dns_entries` that is not JSON or not a list, and entries that do not
+ * validate, are skipped with a message naming the field. Reading never fails.
  */
-export function parseDnsProviderStatus(appData: Databag): DnsEntryStatus[] {
-  const fields = decodeJsonFields(
-    appData,
-    ["dns_entries"],
-    "provider application",
-    (message) => new DnsRecordDataError(message),
-  );
-  if (fields.dns_entries === undefined) return [];
-  const result = z.object({ dns_entries: providerSchema }).safeParse(fields);
-  if (!result.success) {
-    throw new DnsRecordDataError(issueMessage(result.error, fields, "provider application"));
-  }
-  return result.data.dns_entries.map(({ uuid, status, description }) => ({
-    uuid,
-    status: isStatus(status) ? status : "unknown",
-    ...(typeof description === "string" ? { description } : {}),
-  }));
+export function parseDnsProviderStatus(appData: Databag): Lenient<DnsEntryStatus[]> {
+  const where = "provider application";
+  const decoded = decodeJsonFieldsLeniently(appData, ["dns_entries"], where);
+  const entries = validEntries(decoded.value, "dns_entries", providerEntry, where);
+  return {
+    value: entries.value.map(({ uuid, status, description }) => ({
+      uuid,
+      status: isStatus(status) ? status : "unknown",
+      ...(typeof description === "string" ? { description } : {}),
+    })),
+    skipped: [...decoded.skipped, ...entries.skipped],
+  };
 }

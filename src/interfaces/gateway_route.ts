@@ -7,6 +7,8 @@
  */
 import * as z from "zod/mini";
 import { isValidDomain } from "../config.ts";
+import { gatewayHostnameProblem } from "../gateway/limits.ts";
+import { asciiHostname } from "../net.ts";
 
 import { type Databag, decodeJsonFields, issueMessage } from "./json_fields.ts";
 
@@ -35,9 +37,21 @@ export class GatewayRouteDataError extends Error {
   override readonly name = "GatewayRouteDataError";
 }
 
-const fqdn = z.string({ error: "must be a string" }).check(z.refine(isValidDomain, {
-  error: (issue) => `is not a valid hostname: ${JSON.stringify(issue.input)}`,
-}));
+/** The hostname as listeners and certificates get it: lower case, IDNA (punycode) form. */
+const normal = (value: string) => asciiHostname(value) ?? value.toLowerCase();
+const quoted = (value: unknown) => JSON.stringify(String(value).slice(0, 100));
+
+const fqdn = z.string({ error: "must be a string" }).check(
+  z.refine(isValidDomain, {
+    error: (issue) => `is not a valid hostname: ${quoted(issue.input)}`,
+    abort: true,
+  }),
+  // What a Gateway listener accepts, which python-validators' rule does not ensure.
+  z.refine((value) => gatewayHostnameProblem(normal(value)) === null, {
+    error: (issue) =>
+      `${quoted(issue.input)} ${gatewayHostnameProblem(normal(String(issue.input)))}`,
+  }),
+);
 
 const requirerSchema = z.object({
   hostname: z.nullish(fqdn),

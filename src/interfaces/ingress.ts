@@ -4,6 +4,7 @@
  * parsed here; the provider publishes `ingress = {"url": …}` in its application databag.
  */
 import * as z from "zod/mini";
+import { MAX_LABEL } from "../gateway/limits.ts";
 import { ipVersion } from "../net.ts";
 import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
 
@@ -46,12 +47,17 @@ const MODEL_NAME = /^[a-z0-9]+[a-z0-9-]*$/;
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
 const appSchema = z.object({
-  model: z.string({ error: "must be a string" }).check(z.regex(MODEL_NAME, {
-    error: "is not a Juju model name",
-  })),
-  name: z.string({ error: "must be a string" }).check(z.regex(APP_NAME, {
-    error: "is not a Juju application name",
-  })),
+  // The model is the namespace (a DNS label); the name is the Service's selector label value.
+  model: z.string({ error: "must be a string" }).check(
+    z.regex(MODEL_NAME, { error: "is not a Juju model name" }),
+    z.maxLength(MAX_LABEL, { error: `is longer than ${MAX_LABEL} characters (a namespace)` }),
+  ),
+  name: z.string({ error: "must be a string" }).check(
+    z.regex(APP_NAME, { error: "is not a Juju application name" }),
+    z.maxLength(MAX_LABEL, {
+      error: `is longer than ${MAX_LABEL} characters (a Kubernetes label value)`,
+    }),
+  ),
   port: z.number({ error: "must be an integer" }).check(
     z.int({ error: "must be an integer" }),
     z.gte(1, { error: "must be between 1 and 65534" }),
@@ -107,14 +113,36 @@ function check<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   throw new IngressDataError(issueMessage(result.error, value, where));
 }
 
+/** What a requirer of ingress v1 is told (interfaces.md §1.8): v1 is not served yet. */
+export const INGRESS_V1_MESSAGE =
+  "speaks ingress v1 (the traefik_k8s v1 library), which is not supported yet: use ingress v2";
+
+/** A traefik_k8s v1 requirer's application databag: `model`, `name`, `host` and `port` all set
+ * (plain strings; v2 writes no `host` there). Told apart as Traefik does: only when v2 fails. */
+function looksLikeV1(appData: Databag): boolean {
+  return ["model", "name", "host", "port"].every((key) => (appData[key] ?? "") !== "");
+}
+
 /**
  * Parses a requirer's application databag and the databags of its units. Throws
- * `IngressDataError` when the application data is missing or invalid, or any unit's is.
+ * `IngressDataError` when the application data is missing or invalid, or any unit's is, and
+ * with `INGRESS_V1_MESSAGE` (not incomplete) for a requirer that speaks ingress v1.
  */
 export function parseIngressRequest(
   appData: Databag,
   unitData: Readonly<Record<string, Databag>>,
 ): IngressRequest {
+  try {
+    return parseV2(appData, unitData);
+  } catch (error) {
+    if (error instanceof IngressDataError && looksLikeV1(appData)) {
+      throw new IngressDataError(INGRESS_V1_MESSAGE);
+    }
+    throw error;
+  }
+}
+
+function parseV2(appData: Databag, unitData: Readonly<Record<string, Databag>>): IngressRequest {
   if (!hasAny(appData, APP_KEYS)) throw new IngressDataError("application data is empty", true);
   for (const [unit, data] of Object.entries(unitData)) {
     if (!hasAny(data, UNIT_KEYS)) throw new IngressDataError(`unit ${unit} data is empty`, true);

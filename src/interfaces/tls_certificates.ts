@@ -3,14 +3,22 @@
  * the tls_certificates_interface v4 and charmlibs libraries, `Mode.APP`): every value is JSON
  * text. The leader keeps our CSRs in our application databag under
  * `certificate_signing_requests`; the provider answers in its application databag with
- * `certificates` and, since charmlibs 1.3, `request_errors`. As in those libraries, one invalid
- * entry makes the whole databag invalid, and keys nobody defined are ignored.
+ * `certificates` and, since charmlibs 1.3, `request_errors`. The provider's data is not ours to
+ * trust: an entry that does not validate is skipped (the library treats it as no usable
+ * certificate) with a message naming the field, the valid ones are used, and keys nobody defined
+ * are ignored. Reading never fails.
  */
 import * as z from "zod/mini";
 
-import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
+import {
+  type Databag,
+  decodeJsonFieldsLeniently,
+  laxBoolean,
+  type Lenient,
+  validEntries,
+} from "./json_fields.ts";
 
-export type { Databag };
+export type { Databag, Lenient };
 
 /** One entry of the provider's `certificates` list. */
 export interface ProvidedCertificate {
@@ -37,11 +45,9 @@ export interface RequestError {
 export interface ProviderCertificates {
   readonly certificates: readonly ProvidedCertificate[];
   readonly errors: readonly RequestError[];
-}
-
-/** Relation data that does not validate; the message names the databag and the field. */
-export class TlsCertificatesDataError extends Error {
-  override readonly name = "TlsCertificatesDataError";
+  /** What was skipped as unusable, one message per field (`… field "certificates[0].ca" is
+   * missing`). */
+  readonly skipped: readonly string[];
 }
 
 /** pydantic's lax bool in JSON mode: booleans, 0/1 and the usual words, any case. */
@@ -76,53 +82,31 @@ const laxInt = z.pipe(
 const text = z.string({ error: "must be a string" });
 const optionalText = z.nullish(z.string({ error: "must be a string or null" }));
 
-/** A list of `entry`, empty when the key is absent (null is refused). */
-const listOf = <T extends z.core.SomeType>(entry: T) =>
-  z._default(z.array(entry, { error: "must be a list" }), []);
+const requestEntry = z.object({
+  certificate_signing_request: text,
+  // `Optional[bool]` without a default: null is fine, a missing key is not.
+  ca: z.nullable(laxBool),
+}, { error: "must be an object" });
 
-const requirerSchema = z.object({
-  certificate_signing_requests: listOf(
-    z.object({
-      certificate_signing_request: text,
-      // `Optional[bool]` without a default: null is fine, a missing key is not.
-      ca: z.nullable(laxBool),
-    }, { error: "must be an object" }),
-  ),
-});
+const certificateEntry = z.object({
+  ca: text,
+  certificate_signing_request: text,
+  certificate: text,
+  chain: z.nullish(z.array(text, { error: "must be a list of strings" })),
+  revoked: z.nullish(laxBool),
+}, { error: "must be an object" });
 
-const providerSchema = z.object({
-  certificates: listOf(
-    z.object({
-      ca: text,
-      certificate_signing_request: text,
-      certificate: text,
-      chain: z.nullish(z.array(text, { error: "must be a list of strings" })),
-      revoked: z.nullish(laxBool),
-    }, { error: "must be an object" }),
-  ),
-  request_errors: listOf(
-    z.object({
-      csr: text,
-      error: z.object({
-        code: laxInt,
-        name: text,
-        message: text,
-        reason: optionalText,
-        provider: optionalText,
-        endpoint: optionalText,
-      }, { error: "must be an object" }),
-    }, { error: "must be an object" }),
-  ),
-});
-
-const decode = (data: Databag, keys: readonly string[], where: string) =>
-  decodeJsonFields(data, keys, where, (message) => new TlsCertificatesDataError(message));
-
-function check<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new TlsCertificatesDataError(issueMessage(result.error, value, where));
-}
+const requestErrorEntry = z.object({
+  csr: text,
+  error: z.object({
+    code: laxInt,
+    name: text,
+    message: text,
+    reason: optionalText,
+    provider: optionalText,
+    endpoint: optionalText,
+  }, { error: "must be an object" }),
+}, { error: "must be an object" });
 
 /** Whether two PEMs are the same CSR, ignoring surrounding whitespace (trailing newlines). */
 export function sameCsr(a: string, b: string): boolean {
@@ -139,31 +123,40 @@ export function renderCertificateRequests(csrs: readonly string[]): Record<strin
   return { certificate_signing_requests: JSON.stringify(requests) };
 }
 
-/** The CSRs in our own application databag (as written); none when the key is absent. */
-export function parseOwnRequests(appData: Databag): string[] {
-  const decoded = decode(appData, ["certificate_signing_requests"], "requirer application");
-  return check(requirerSchema, decoded, "requirer application").certificate_signing_requests
-    .map((entry) => entry.certificate_signing_request);
+/** The CSRs in our own application databag (as written); none when the key is absent. Entries
+ * that do not read (an earlier charm's, or edited by hand) are skipped: they are then replaced. */
+export function parseOwnRequests(appData: Databag): Lenient<string[]> {
+  const where = "requirer application";
+  const key = "certificate_signing_requests";
+  const decoded = decodeJsonFieldsLeniently(appData, [key], where);
+  const entries = validEntries(decoded.value, key, requestEntry, where);
+  return {
+    value: entries.value.map((entry) => entry.certificate_signing_request),
+    skipped: [...decoded.skipped, ...entries.skipped],
+  };
 }
 
-/** The provider application databag: issued certificates and refused requests. */
+/** The provider application databag: issued certificates and refused requests that validate,
+ * and what was skipped. */
 export function parseProviderCertificates(appData: Databag): ProviderCertificates {
   const where = "provider application";
-  const decoded = decode(appData, ["certificates", "request_errors"], where);
-  const data = check(providerSchema, decoded, where);
+  const decoded = decodeJsonFieldsLeniently(appData, ["certificates", "request_errors"], where);
+  const certificates = validEntries(decoded.value, "certificates", certificateEntry, where);
+  const errors = validEntries(decoded.value, "request_errors", requestErrorEntry, where);
   return {
-    certificates: data.certificates.map((entry) => ({
+    certificates: certificates.value.map((entry) => ({
       certificate: entry.certificate,
       csr: entry.certificate_signing_request,
       ca: entry.ca,
       chain: entry.chain ?? [],
       revoked: entry.revoked ?? false,
     })),
-    errors: data.request_errors.map((entry) => ({
+    errors: errors.value.map((entry) => ({
       csr: entry.csr,
       code: entry.error.code,
       name: entry.error.name,
       message: entry.error.message,
     })),
+    skipped: [...decoded.skipped, ...certificates.skipped, ...errors.skipped],
   };
 }

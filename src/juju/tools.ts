@@ -7,6 +7,7 @@ import * as z from "zod/mini";
 import "../zod_en.ts";
 import { classifyToolFailure, HookToolError } from "./errors.ts";
 import type { ToolRunner } from "./runner.ts";
+import { escapeControls, toolMessage } from "./text.ts";
 
 export type Databag = Readonly<Record<string, string>>;
 export type SettableStatus = "active" | "blocked" | "maintenance" | "waiting";
@@ -196,7 +197,11 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
 
   async function call(tool: string, args: string[], stdin?: string): Promise<string> {
     calls++;
-    const result = await runner.run(tool, args, stdin);
+    // A NUL cannot pass through argv (the tool would not spawn): never let one reach it.
+    const safe = args.map((arg) =>
+      arg.includes("\u0000") ? arg.replaceAll("\u0000", "\\u0000") : arg
+    );
+    const result = await runner.run(tool, safe, stdin);
     if (result.code !== 0) throw classifyToolFailure(tool, result.code, result.stderr);
     return result.stdout;
   }
@@ -299,7 +304,7 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
         `--application=${application ? "True" : "False"}`,
         status,
         "--",
-        message,
+        toolMessage(message),
       ]);
     },
 
@@ -307,7 +312,8 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
       await call("application-version-set", ["--", version]);
     },
 
-    async log(level, message) {
+    async log(level, raw) {
+      const message = escapeControls(raw);
       for (let start = 0; start < message.length; start += MAX_ARG_LENGTH) {
         await call("juju-log", [
           "--log-level",
@@ -325,16 +331,16 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
     async actionSet(results) {
       const flat: Record<string, string> = {};
       flatten("", results, flat);
-      const args = Object.entries(flat).map(([key, value]) => `${key}=${value}`);
+      const args = Object.entries(flat).map(([key, value]) => `${key}=${escapeControls(value)}`);
       if (args.length > 0) await call("action-set", args);
     },
 
     async actionFail(message) {
-      await call("action-fail", ["--", message]);
+      await call("action-fail", ["--", toolMessage(message)]);
     },
 
     async actionLog(message) {
-      await call("action-log", ["--", message]);
+      await call("action-log", ["--", toolMessage(message)]);
     },
 
     stateGet() {

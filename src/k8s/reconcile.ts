@@ -14,6 +14,16 @@ export const DESIRED_HASH = "gateway-api-integrator.charm.juju.is/desired-hash";
 export interface DesiredSet {
   readonly kind: ResourceKind;
   readonly objects: readonly KubeObject[];
+  /** Each object stands alone: one the API refuses as invalid (422) is reported in `rejected`
+   * and the others are still applied, instead of the reconcile failing. */
+  readonly isolated?: boolean;
+}
+
+/** A desired object the API refused as invalid, in an isolated set. */
+export interface Rejection {
+  /** `Kind/name`. */
+  readonly object: string;
+  readonly error: KubeError;
 }
 
 export interface ReconcileReport {
@@ -24,6 +34,8 @@ export interface ReconcileReport {
   readonly adopted: string[];
   /** Each desired object as it is live now (`Kind/name`): status included, no extra read. */
   readonly live: Map<string, KubeObject>;
+  /** Objects of isolated sets the API refused; a live object of that name is left as it is. */
+  readonly rejected: Rejection[];
 }
 
 function canonical(value: unknown): string {
@@ -156,8 +168,9 @@ export async function reconcileOwned(
     unchanged: [],
     adopted: [],
     live: new Map(),
+    rejected: [],
   };
-  for (const { kind, objects } of sets) {
+  for (const { kind, objects, isolated } of sets) {
     const names = new Set<string>();
     for (const object of objects) {
       if (names.has(object.metadata.name)) {
@@ -200,7 +213,15 @@ export async function reconcileOwned(
           );
         }
       }
-      report.live.set(`${kind.kind}/${name}`, await client.apply(kind, desired));
+      let applied: KubeObject;
+      try {
+        applied = await client.apply(kind, desired);
+      } catch (error) {
+        if (!(isolated && error instanceof KubeError && error.kind === "invalid")) throw error;
+        report.rejected.push({ object: `${kind.kind}/${name}`, error });
+        continue;
+      }
+      report.live.set(`${kind.kind}/${name}`, applied);
       report.applied.push(`${kind.kind}/${name}`);
     }
     for (const name of live.keys()) {

@@ -2,11 +2,15 @@
  * The report step: the log lines, then the status (or the action's result). The status is the
  * decided one unless applying was blocked, in which case the Blocked message says why.
  */
-import type { Applied } from "../apply/apply.ts";
+import type { AppliedCluster } from "../apply/apply.ts";
 import type { HookTools } from "../juju/tools.ts";
 import type { Outcome } from "../outcome.ts";
 
-export async function report(outcome: Outcome, applied: Applied, tools: HookTools): Promise<void> {
+export async function report(
+  outcome: Outcome,
+  applied: AppliedCluster,
+  tools: HookTools,
+): Promise<void> {
   for (const line of [...outcome.logs, ...applied.logs]) await tools.log(line.level, line.message);
   if (applied.blocked !== null) {
     await tools.statusSet("blocked", applied.blocked);

@@ -98,6 +98,7 @@ function world(options: Options = {}): ReconcileWorld {
     certificates,
     expiring: null,
     tlsSecrets: [],
+    refused: [],
     cluster: options.clusterError ? { error: options.clusterError } : {
       namespace: "testing",
       gatewayClasses: options.classes ?? ["cilium"],
@@ -141,6 +142,8 @@ function tls(host: string, issued: boolean, extra: Partial<ProvidedCertificate> 
       }]
       : [],
     errors: [],
+    ownUnreadable: false,
+    warnings: [],
   };
   return world;
 }
@@ -571,16 +574,55 @@ Deno.test("remove: the last unit deletes every owned kind; a scale-down deletes 
 Deno.test("get-certificate: the certificate for the hostname, or a clear failure", () => {
   const entry = { certificate: LEAF, ca: CA, chain: [LEAF, CA] };
   deepStrictEqual(
-    decide({ kind: "get-certificate", hostname: HOST, provided: [{ commonName: HOST, entry }] })
+    decide({
+      kind: "get-certificate",
+      hostname: HOST,
+      provided: [{ commonName: HOST, entry }],
+      warnings: [],
+    })
       .action,
     { results: { certificate: LEAF, ca: CA, chain: `${LEAF}\n\n${CA}` } },
   );
   deepStrictEqual(
-    decide({ kind: "get-certificate", hostname: "other", provided: [{ commonName: HOST, entry }] })
+    decide({
+      kind: "get-certificate",
+      hostname: "other",
+      provided: [{ commonName: HOST, entry }],
+      warnings: [],
+    })
       .action,
     { fail: "Missing or incomplete certificate data for other" },
   );
-  deepStrictEqual(decide({ kind: "get-certificate", hostname: HOST, provided: null }).action, {
-    fail: "Certificate relation not ready.",
+  deepStrictEqual(
+    decide({ kind: "get-certificate", hostname: HOST, provided: null, warnings: [] }).action,
+    {
+      fail: "Certificate relation not ready.",
+    },
+  );
+});
+
+Deno.test("ingress: a requirer whose object the API refused is left out and named; the others stay", () => {
+  const outcome = decide({
+    ...world({ ingress: [requirer(1, "web"), requirer(2, "api")], addresses: ["10.0.0.1"] }),
+    refused: [{ object: "Service/gw-api-service", detail: "Service/gw-api-service: spec: bad" }],
   });
+  deepStrictEqual(kindsOf(outcome).Service, ["gw-web-service"]);
+  deepStrictEqual(urlsOf(outcome), { 1: JSON.stringify({ url: "http://10.0.0.1/testing-web" }) });
+  deepStrictEqual(outcome.status, {
+    status: "blocked",
+    message: "Kubernetes rejected the objects of api: Service/gw-api-service: spec: bad",
+  });
+});
+
+Deno.test("a refused object of no single requirer blocks the application and writes nothing", () => {
+  const outcome = decide({
+    ...world({ ingress: [requirer(1, "web")], addresses: ["10.0.0.1"] }),
+    refused: [{ object: "HTTPRoute/gw-http-redirect", detail: "HTTPRoute/gw-http-redirect: x: y" }],
+  });
+  deepStrictEqual(outcome.status, {
+    status: "blocked",
+    message: "Kubernetes rejected HTTPRoute/gw-http-redirect: x: y",
+  });
+  strictEqual(outcome.cluster, null);
+  deepStrictEqual(outcome.writes, []);
 });

@@ -144,6 +144,8 @@ const certificates = (hosts: readonly string[]) =>
     })),
     provided: answers.flatMap((answer) => (answer === null ? [] : [answer as ProvidedCertificate])),
     errors: [],
+    ownUnreadable: false,
+    warnings: [],
   }));
 
 const clusterError = fc.constantFrom(
@@ -189,6 +191,7 @@ const world: fc.Arbitrary<ReconcileWorld> = fc.record({
   certificates: certs,
   expiring: null,
   tlsSecrets: [],
+  refused: [],
   cluster: spec.error !== null ? { error: spec.error } : {
     namespace: "testing",
     gatewayClasses: ["cilium"],
@@ -341,6 +344,7 @@ Deno.test("property: a valid requirer is served the same whatever the other requ
         certificates: null,
         expiring: null,
         tlsSecrets: [],
+        refused: [],
         cluster: {
           namespace: "testing",
           gatewayClasses: ["cilium"],

@@ -150,6 +150,25 @@ const INVALID: [string, Record<string, string>, string][] = [
     { additional_hostnames: "[1]" },
     'field "additional_hostnames[0]" must be a string',
   ],
+  // python-validators accepts these; the Gateway's hostname pattern and limits do not.
+  [
+    "an underscore in the last label",
+    { hostname: '"app.exa_mple"' },
+    'field "hostname" "app.exa_mple" is not a Gateway API hostname (lower-case letters, ' +
+    'digits, "-" and "." only)',
+  ],
+  [
+    "longer than 253 characters",
+    { hostname: JSON.stringify(`${"a".repeat(60)}.`.repeat(5) + "com") },
+    `field "hostname" ${JSON.stringify((`${"a".repeat(60)}.`.repeat(5) + "com").slice(0, 100))} ` +
+    "is longer than 253 characters",
+  ],
+  [
+    "an underscore among additional_hostnames",
+    { additional_hostnames: '["ok.example.com", "b.c_d"]' },
+    'field "additional_hostnames[1]" "b.c_d" is not a Gateway API hostname (lower-case ' +
+    'letters, digits, "-" and "." only)',
+  ],
 ];
 for (const [name, data, message] of INVALID) {
   Deno.test(`requirer data invalid: ${name}`, () => {

@@ -11,6 +11,7 @@ import formats from "npm:ajv-formats@3.0.1";
 import { parse as parseYaml } from "yaml";
 import {
   type Databag,
+  INGRESS_V1_MESSAGE,
   IngressDataError,
   type IngressRequest,
   parseIngressRequest,
@@ -274,6 +275,20 @@ const RULES: Rule[] = [
   ["model ../x", { model: '"../x"' }, /field "model" is not a Juju model name/],
   ["model My-Model", { model: '"My-Model"' }, /field "model" is not a Juju model name/],
   ["model 2024-prod", { model: '"2024-prod"' }, { model: "2024-prod" }],
+  // What ends up in objects must fit: the name is a label value, the model a namespace.
+  ["a name of 63 characters", { name: JSON.stringify(`a${"b".repeat(62)}`) }, {
+    name: `a${"b".repeat(62)}`,
+  }],
+  [
+    "a name of 64 characters",
+    { name: JSON.stringify(`a${"b".repeat(63)}`) },
+    /^application field "name" is longer than 63 characters \(a Kubernetes label value\)$/,
+  ],
+  [
+    "a model of 64 characters",
+    { model: JSON.stringify("m".repeat(64)) },
+    /^application field "model" is longer than 63 characters \(a namespace\)$/,
+  ],
   // healthcheck_params: path is required when the object is given
   [
     "healthcheck_params without path",
@@ -584,3 +599,32 @@ for (const [name, app, unit, valid] of REQUIRER_CASES) {
     assert.equal(accepted, valid);
   });
 }
+
+// --- ingress v1 requirers (interfaces.md §1.8) ---
+
+const V1_APP: Databag = { model: "testing", name: "legacy", host: "legacy-0.legacy", port: "80" };
+
+Deno.test("a v1 requirer (plain strings, no unit data) is told it speaks ingress v1", () => {
+  const variants: Units[] = [{}, { "legacy/0": {} }, {
+    "legacy/0": { "private-address": "10.1.2.3" },
+  }];
+  for (const units of variants) {
+    const error = rejection(V1_APP, units);
+    assert.equal(error.message, INGRESS_V1_MESSAGE);
+    assert.equal(error.incomplete, false, "not waited for: it will never write v2 data");
+  }
+  // The v1 library's optional flags change nothing.
+  const flagged = { ...V1_APP, "strip-prefix": "true", "redirect-https": "true" };
+  assert.equal(rejection(flagged).message, INGRESS_V1_MESSAGE);
+});
+
+Deno.test("v2 data wins over the v1 shape, and partial v1-looking data is not v1", () => {
+  // A v2 requirer never writes `host` in its application databag; if v2 parses, it is v2.
+  const v2 = parseIngressRequest({ ...APP, host: '"x"' }, { "grafana/0": { host: '"g-0"' } });
+  assert.equal(v2.name, "grafana");
+  // Without `host`, a requirer waiting for its unit data is waited for as before.
+  assert.equal(rejection(APP, { "grafana/0": {} }).incomplete, true);
+  // v1 needs all four keys.
+  const { host: _host, ...noHost } = V1_APP;
+  assert.notEqual(rejection(noHost).message, INGRESS_V1_MESSAGE);
+});

@@ -4,7 +4,7 @@
  * rules of the v4/charmlibs data models (which fields are required, lax booleans, whole-databag
  * failure).
  */
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 // deno-lint-ignore no-import-prefix -- test-only dependency, kept out of deno.json
 import { Ajv2020 } from "npm:ajv@8.17.1/dist/2020.js";
 import {
@@ -13,7 +13,6 @@ import {
   type ProvidedCertificate,
   renderCertificateRequests,
   sameCsr,
-  TlsCertificatesDataError,
 } from "../../src/interfaces/tls_certificates.ts";
 
 const DATA = new URL("../../../shared/reference/data/interfaces/", import.meta.url);
@@ -114,12 +113,15 @@ Deno.test("the requirer schema check catches an entry without ca", () => {
 // --- reading our requests back ---
 
 Deno.test("our requests read back: the example, a round trip, and nothing written", () => {
-  deepStrictEqual(parseOwnRequests(OUR_REQUESTS), OUR_CSRS);
+  deepStrictEqual(parseOwnRequests(OUR_REQUESTS), { value: OUR_CSRS, skipped: [] });
   strictEqual(OUR_CSRS.length, 2);
-  deepStrictEqual(parseOwnRequests(renderCertificateRequests([`${PEM_CSR}\n`])), [PEM_CSR]);
-  deepStrictEqual(parseOwnRequests({}), []);
-  deepStrictEqual(parseOwnRequests(renderCertificateRequests([])), []);
-  deepStrictEqual(parseOwnRequests({ certificate_signing_requests: "[]", other: "not json" }), []);
+  deepStrictEqual(parseOwnRequests(renderCertificateRequests([`${PEM_CSR}\n`])).value, [PEM_CSR]);
+  deepStrictEqual(parseOwnRequests({}), { value: [], skipped: [] });
+  deepStrictEqual(parseOwnRequests(renderCertificateRequests([])), { value: [], skipped: [] });
+  deepStrictEqual(parseOwnRequests({ certificate_signing_requests: "[]", other: "not json" }), {
+    value: [],
+    skipped: [],
+  });
 });
 
 const OWN_CASES: [string, Databag, string[] | RegExp][] = [
@@ -176,10 +178,15 @@ const OWN_CASES: [string, Databag, string[] | RegExp][] = [
 ];
 for (const [name, data, expected] of OWN_CASES) {
   Deno.test(`our requests: ${name}`, () => {
-    if (Array.isArray(expected)) deepStrictEqual(parseOwnRequests(data), expected);
-    else {throws(() =>
-        parseOwnRequests(data), (e) =>
-        e instanceof TlsCertificatesDataError && expected.test(e.message));}
+    const parsed = parseOwnRequests(data);
+    if (Array.isArray(expected)) {
+      deepStrictEqual(parsed, { value: expected, skipped: [] });
+    } else {
+      // Never a failure: the entry is skipped with a message naming the field.
+      deepStrictEqual(parsed.value, []);
+      strictEqual(parsed.skipped.length, 1, JSON.stringify(parsed.skipped));
+      ok(expected.test(parsed.skipped[0]), parsed.skipped[0]);
+    }
   });
 }
 
@@ -198,7 +205,11 @@ function expectedCertificates(databag: Databag): ProvidedCertificate[] {
 Deno.test("example: v4 provider databag", () => {
   const databag = example("provider_app_v4");
   const parsed = parseProviderCertificates(databag);
-  deepStrictEqual(parsed, { certificates: expectedCertificates(databag), errors: [] });
+  deepStrictEqual(parsed, {
+    certificates: expectedCertificates(databag),
+    errors: [],
+    skipped: [],
+  });
   strictEqual(parsed.certificates.length, 1);
   strictEqual(parsed.certificates[0].revoked, false);
   strictEqual(parsed.certificates[0].chain.length, 2);
@@ -208,7 +219,11 @@ Deno.test("example: v4 provider databag", () => {
 Deno.test("example: v4 provider databag with the certificate revoked", () => {
   const databag = example("provider_app_v4_revoked");
   const parsed = parseProviderCertificates(databag);
-  deepStrictEqual(parsed, { certificates: expectedCertificates(databag), errors: [] });
+  deepStrictEqual(parsed, {
+    certificates: expectedCertificates(databag),
+    errors: [],
+    skipped: [],
+  });
   strictEqual(parsed.certificates[0].revoked, true);
 });
 
@@ -216,7 +231,11 @@ Deno.test("example: v3-style provider databag (recommended_expiry_notification_t
   const databag = example("provider_app_v3_style");
   ok(databag.certificates.includes('"recommended_expiry_notification_time": null'));
   const parsed = parseProviderCertificates(databag);
-  deepStrictEqual(parsed, { certificates: expectedCertificates(databag), errors: [] });
+  deepStrictEqual(parsed, {
+    certificates: expectedCertificates(databag),
+    errors: [],
+    skipped: [],
+  });
   strictEqual(parsed.certificates[0].revoked, false);
 });
 
@@ -240,6 +259,7 @@ Deno.test("example: v4 provider databag with no certificates", () => {
   deepStrictEqual(parseProviderCertificates(example("provider_app_when_no_certificates_v4")), {
     certificates: [],
     errors: [],
+    skipped: [],
   });
 });
 
@@ -371,22 +391,57 @@ const PROVIDER_CASES: [string, Databag, Partial<ProvidedCertificate> | RegExp][]
 for (const [name, data, expected] of PROVIDER_CASES) {
   Deno.test(`provider certificates: ${name}`, () => {
     if (expected instanceof RegExp) {
-      throws(
-        () => parseProviderCertificates(data),
-        (e) => e instanceof TlsCertificatesDataError && expected.test(e.message),
-      );
+      // Never a failure: the unusable part is skipped with a message naming the field, and the
+      // valid entries beside it are kept.
+      const parsed = parseProviderCertificates(data);
+      strictEqual(parsed.skipped.length, 1, JSON.stringify(parsed.skipped));
+      ok(expected.test(parsed.skipped[0]), parsed.skipped[0]);
+      const listed = (key: string) => {
+        try {
+          const value: unknown = JSON.parse(data[key] ?? "[]");
+          return Array.isArray(value) ? value.length : 0;
+        } catch {
+          return 0;
+        }
+      };
+      // A whole field skipped keeps nothing; a skipped entry keeps the others of its list.
+      const wholeField = /field "\w+" /.test(parsed.skipped[0]);
+      const total = listed("certificates") + listed("request_errors");
+      strictEqual(parsed.certificates.length + parsed.errors.length, wholeField ? 0 : total - 1);
       return;
     }
-    const { certificates, errors } = parseProviderCertificates(data);
+    const { certificates, errors, skipped } = parseProviderCertificates(data);
+    deepStrictEqual(skipped, []);
     strictEqual(certificates.length, JSON.parse(data.certificates).length);
     deepStrictEqual({ ...certificates.at(-1), ...expected }, certificates.at(-1));
     deepStrictEqual(errors, []);
   });
 }
 
-Deno.test("one invalid entry fails the whole provider databag", () => {
-  const data = { ...certificates(ENTRY), ...requestErrors({ csr: "CSR" }) };
-  throws(() => parseProviderCertificates(data), TlsCertificatesDataError);
+Deno.test("an invalid entry is skipped and the valid ones beside it are used", () => {
+  const data = {
+    ...certificates({ ...ENTRY, ca: undefined }, { ...ENTRY, certificate: "OTHER" }),
+    ...requestErrors({ csr: "CSR" }, { csr: "CSR2", error: ERROR }),
+  };
+  const parsed = parseProviderCertificates(data);
+  deepStrictEqual(parsed.certificates.map((entry) => entry.certificate), ["OTHER"]);
+  deepStrictEqual(parsed.errors.map((entry) => entry.csr), ["CSR2"]);
+  deepStrictEqual(parsed.skipped, [
+    'provider application field "certificates[0].ca" is missing',
+    'provider application field "request_errors[0].error" is missing',
+  ]);
+});
+
+Deno.test("a certificates value that is not JSON does not hide valid request errors", () => {
+  const parsed = parseProviderCertificates({
+    certificates: "not json",
+    ...requestErrors({ csr: "CSR", error: ERROR }),
+  });
+  deepStrictEqual(parsed.certificates, []);
+  strictEqual(parsed.errors.length, 1);
+  deepStrictEqual(parsed.skipped, [
+    'provider application field "certificates" is not JSON: "not json"',
+  ]);
 });
 
 Deno.test("request_errors: lax code, optional details, and certificates alongside", () => {
@@ -409,6 +464,7 @@ Deno.test("an absent or deleted key reads as none", () => {
   deepStrictEqual(parseProviderCertificates({ certificates: "", request_errors: "" }), {
     certificates: [],
     errors: [],
+    skipped: [],
   });
 });
 

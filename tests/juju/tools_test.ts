@@ -4,6 +4,7 @@
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { HookToolError } from "../../src/juju/errors.ts";
+import { escapeControls } from "../../src/juju/text.ts";
 import { createHookTools, type HookTools } from "../../src/juju/tools.ts";
 import { FakeJuju } from "../harness/juju/fake_juju.ts";
 import {
@@ -190,6 +191,41 @@ Deno.test("juju-log splits messages Juju could not take in one argument", async 
     ["INFO", 131071],
     ["INFO", 5],
   ]);
+});
+
+Deno.test("control characters never reach status-set, juju-log or action tools raw", async () => {
+  const { fake, tools } = setup({}, {
+    kind: "action",
+    name: "get-certificate",
+    params: { hostname: "a.example.com" },
+  });
+  await tools.statusSet("blocked", "bad\u0000name\u001b[0m");
+  await tools.log("WARNING", "log\u0000line\nnext");
+  await tools.actionSet({ certificate: "PEM\u0000", chain: { first: "\u0007" } });
+  await tools.actionLog("step\u0000");
+  await tools.actionFail(`failed ${"\u0000".repeat(200)}`);
+  const result = fake.finish(0);
+  const argv = result.toolCalls.flatMap((call) => call.args);
+  ok(argv.every((arg) => escapeControls(arg) === arg), JSON.stringify(argv));
+  deepStrictEqual(await tools.statusGet(false), {
+    status: "blocked",
+    message: "bad\\u0000name\\u001b[0m",
+  });
+  deepStrictEqual(result.logs.map((log) => log.message), ["log\\u0000line\nnext"]);
+  strictEqual(result.action?.results.certificate, "PEM\\u0000");
+  strictEqual(result.action?.message?.length, 500, "action failures are truncated as statuses");
+});
+
+Deno.test("status messages longer than 500 characters are truncated", async () => {
+  const { tools } = setup();
+  await tools.statusSet("blocked", "x".repeat(2000));
+  strictEqual((await tools.statusGet(false)).message, `${"x".repeat(497)}...`);
+});
+
+Deno.test("no argument can carry a NUL, whatever the tool", async () => {
+  const { fake, tools } = setup();
+  await tools.stateDelete("key\u0000");
+  deepStrictEqual(argvOf(fake, "state-delete")[0], ["--", "key\\u0000"]);
 });
 
 Deno.test("actions: params with defaults, nested results as dotted keys, failure", async () => {

@@ -214,6 +214,7 @@ Deno.test(
         deleted: [],
         unchanged: [`Gateway/${APP}`, `Service/${APP}-web-service`, `HTTPRoute/${APP}-http`],
         adopted: [],
+        rejected: [],
       });
       const writes = server.resourceRequests().filter((request) => request.method !== "GET");
       deepStrictEqual(writes, []);

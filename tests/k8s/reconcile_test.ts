@@ -75,6 +75,7 @@ Deno.test("first reconcile applies every desired object with our label and diges
     deleted: [],
     unchanged: [],
     adopted: [],
+    rejected: [],
     live: undefined,
   });
   deepStrictEqual(log, ["list Service", "get Service/a", "apply Service/a"]);
@@ -94,6 +95,7 @@ Deno.test("a second reconcile with the same input only lists", async () => {
     deleted: [],
     unchanged: ["Service/a", "Service/b"],
     adopted: [],
+    rejected: [],
     live: ["Service/a", "Service/b"],
   });
   deepStrictEqual(log, ["list Service"]);
@@ -137,6 +139,7 @@ Deno.test("labelled objects no longer desired are deleted; others are never touc
     deleted: ["Service/a"],
     unchanged: ["Service/b"],
     adopted: [],
+    rejected: [],
     live: ["Service/b"],
   });
   deepStrictEqual([...store.keys()].sort(), ["Service/b", "Service/foreign", "Service/other"]);
@@ -167,6 +170,64 @@ Deno.test("a name clash with an object we do not own is an error naming it", asy
     );
     ok(!log.some((line) => line.startsWith("apply")), log.join());
   }
+});
+
+/** The memory client, refusing to apply the named objects as the API refuses invalid ones. */
+function refusing(names: readonly string[], seed: KubeObject[] = []) {
+  const memory = memoryClient(seed);
+  const apply = memory.client.apply.bind(memory.client);
+  memory.client.apply = (kind, object) =>
+    names.includes(object.metadata.name)
+      ? Promise.reject(
+        new KubeError("invalid", "Service is invalid", {
+          status: 422,
+          object: `${kind.kind}/${object.metadata.name}`,
+          causes: [{ field: "spec.selector", message: "Invalid value" }],
+        }),
+      )
+      : apply(kind, object);
+  return memory;
+}
+
+Deno.test("in an isolated set a refused object is reported and the others are applied", async () => {
+  const old = { ...service("b", 1), metadata: { name: "b", labels: { [MANAGED_BY]: "gai" } } };
+  const { client, store } = refusing(["b"], [old]);
+  const report = await reconcileOwned(client, "gai", [{
+    kind: KINDS.service,
+    objects: [service("a", 80), service("b", 80), service("c", 80)],
+    isolated: true,
+  }]);
+  deepStrictEqual(report.applied, ["Service/a", "Service/c"]);
+  deepStrictEqual(report.rejected.map((rejection) => rejection.object), ["Service/b"]);
+  strictEqual(report.rejected[0].error.details.causes?.[0].field, "spec.selector");
+  // The live object of a refused name is left as it was: neither changed nor deleted.
+  deepStrictEqual(store.get("Service/b"), old);
+  deepStrictEqual([...report.live.keys()].sort(), ["Service/a", "Service/c"]);
+});
+
+Deno.test("outside an isolated set a refused object fails the reconcile", async () => {
+  const { client, store } = refusing(["a"]);
+  await rejects(
+    reconcileOwned(client, "gai", [{
+      kind: KINDS.service,
+      objects: [service("a", 80), service("b", 80)],
+    }]),
+    (error: unknown) => error instanceof KubeError && error.kind === "invalid",
+  );
+  strictEqual(store.size, 0, "nothing after the refused object is applied");
+});
+
+Deno.test("an isolated set still fails on errors other than invalid", async () => {
+  const { client } = memoryClient();
+  client.apply = () => Promise.reject(new KubeError("unavailable", "down", { status: 503 }));
+  await rejects(
+    reconcileOwned(client, "gai", [{
+      kind: KINDS.service,
+      objects: [service("a", 80)],
+      isolated: true,
+    }]),
+    (error: unknown) => error instanceof KubeError && error.kind === "unavailable",
+  );
 });
 
 Deno.test("kinds are reconciled in the order given", async () => {
