@@ -23,16 +23,48 @@ export const CHARM_DIR = `${ROOT}charm`;
 export const BUNDLE_NAME = "gateway-api-integrator.js";
 export const EXECUTABLE_NAME = "gateway-api-integrator";
 
-/** What the charm process may do: run hook tools, read its context, talk to the Kubernetes API,
- * write temporary files (secret contents are handed to Juju through files). Same for both forms:
- * the bundle form's flags are in `charm/dispatch`, and a test checks that they are these. */
+/** The hook tools the charm runs: the only programs it may start. */
+export const HOOK_TOOLS = [
+  "action-fail",
+  "action-get",
+  "action-log",
+  "action-set",
+  "application-version-set",
+  "config-get",
+  "goal-state",
+  "is-leader",
+  "juju-log",
+  "network-get",
+  "relation-get",
+  "relation-ids",
+  "relation-list",
+  "relation-set",
+  "secret-add",
+  "secret-get",
+  "secret-grant",
+  "secret-ids",
+  "secret-info-get",
+  "secret-remove",
+  "secret-revoke",
+  "secret-set",
+  "state-delete",
+  "state-get",
+  "state-set",
+  "status-get",
+  "status-set",
+];
+
+/** What the compiled charm may do: run the hook tools, read its context, talk to the Kubernetes
+ * API, write temporary files (secret contents are handed to Juju through files). A compiled
+ * executable's permissions are fixed when it is built, so reads, writes and the network cannot
+ * be narrowed to this hook's paths and API server; the bundle form's launcher (`charm/dispatch`)
+ * narrows them at every hook. */
 export const PERMISSIONS = [
   "--allow-env",
   "--allow-read",
   "--allow-write",
-  "--allow-run",
+  `--allow-run=${HOOK_TOOLS.join(",")}`,
   "--allow-net",
-  "--allow-sys",
 ];
 
 /** Per architecture: the compile target, Juju's platform name and Deno's npm package for Linux. */

@@ -118,11 +118,16 @@ Deno.test("every file of charm/ is packed verbatim, with its mode", async () => 
   }
 });
 
-Deno.test("the launcher grants the bundle exactly the permissions the compiled form gets", async () => {
-  const { PERMISSIONS } = await import("../build.ts");
+Deno.test("the launcher and the compiled form let the charm run the same hook tools, no others", async () => {
+  const { HOOK_TOOLS, PERMISSIONS } = await import("../build.ts");
   const launcher = await Deno.readTextFile(new URL("dispatch", CHARM_DIR));
-  const granted = launcher.match(/--allow-[a-z]+(=\S+)?/g) ?? [];
-  deepStrictEqual(granted, PERMISSIONS);
+  const listed = [...launcher.matchAll(/^run=(?:\$run,)?(.+)$/gm)].flatMap((m) => m[1].split(","));
+  deepStrictEqual(listed, HOOK_TOOLS);
+  ok(PERMISSIONS.includes(`--allow-run=${HOOK_TOOLS.join(",")}`));
+  // Every tool the adapters call is in the list.
+  const adapters = await Deno.readTextFile(new URL("../src/juju/tools.ts", import.meta.url));
+  const called = [...adapters.matchAll(/(?:call|json)\(\s*"([a-z-]+)"/g)].map((m) => m[1]);
+  for (const tool of new Set(called)) ok(HOOK_TOOLS.includes(tool), `${tool} is not allowed`);
 });
 
 /** ELF e_machine of an executable: 62 is x86-64, 183 is AArch64. */
