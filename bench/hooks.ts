@@ -3,7 +3,7 @@
  * reports, per hook, median and max wall time, peak memory of the charm process and the number
  * of hook-tool calls. Every hook is a fresh process, so this is the product's speed.
  *
- *   deno task bench [--runs N] [--write]
+ *   deno task bench [--runs N] [--write] [--transport fetch|client-node] [--only TEXT]
  *
  * `--write` replaces the generated table in BENCHMARKS.md.
  */
@@ -11,6 +11,7 @@ import { packedCharmDir, runHook } from "../tests/harness/runner.ts";
 import type { HookEvent, JujuState, RelationState } from "../tests/harness/juju/state.ts";
 import { startCluster } from "../tests/cluster.ts";
 import { createTestCa } from "../tests/harness/tls_ca.ts";
+import type { Transport } from "../src/k8s/client.ts";
 
 interface Case {
   name: string;
@@ -18,6 +19,8 @@ interface Case {
   event: HookEvent;
   /** Changes the state after the first warm-up run (e.g. a provider answering). */
   answer?: (state: JujuState) => Promise<JujuState>;
+  /** Every run starts from an empty namespace (a first deploy), not from the steady state. */
+  fresh?: boolean;
 }
 
 function requirer(id: number, app: string): RelationState {
@@ -55,6 +58,12 @@ const CASES: Case[] = [
     event: { kind: "relation", name: "changed", relationId: 1, remoteUnit: "web/0" },
   },
   {
+    name: "config-changed (1 requirer, first deploy: every object new)",
+    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
+    event: { kind: "hook", name: "config-changed" },
+    fresh: true,
+  },
+  {
     name: "update-status (10 requirers)",
     state: { leader: true, config: VALID, relations: TEN },
     event: { kind: "hook", name: "update-status" },
@@ -89,6 +98,15 @@ const CASES: Case[] = [
 
 const ca = await createTestCa();
 
+/** Deletes what the charm created, so that the next hook is a first deploy. */
+function removeOwnedObjects(): void {
+  for (const kind of ["Gateway", "HTTPRoute", "Service", "Secret"]) {
+    for (const object of cluster.objects(kind)) {
+      cluster.server.remove(kind, "testing", object.metadata.name);
+    }
+  }
+}
+
 /** The certificates provider signs every CSR the charm sent. */
 async function issueCertificates(state: JujuState): Promise<JujuState> {
   const relations = await Promise.all((state.relations ?? []).map(async (relation) => {
@@ -104,16 +122,40 @@ async function issueCertificates(state: JujuState): Promise<JujuState> {
   return { ...state, relations };
 }
 
-function parseArgs(args: string[]): { runs: number; write: boolean } {
-  let runs = 20;
-  let write = false;
+interface Args {
+  runs: number;
+  write: boolean;
+  /** Force a transport (to compare them); by default the configuration decides (fetch). */
+  transport?: Transport;
+  /** Only the cases whose name includes this. */
+  only?: string;
+}
+
+function parseArgs(args: string[]): Args {
+  const parsed: Args = { runs: 20, write: false };
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--runs") runs = Number(args[++i]);
-    else if (args[i] === "--write") write = true;
-    else throw new Error(`unknown argument ${args[i]}: use --runs N and --write`);
+    if (args[i] === "--runs") parsed.runs = Number(args[++i]);
+    else if (args[i] === "--write") parsed.write = true;
+    else if (args[i] === "--only") parsed.only = args[++i];
+    else if (args[i] === "--transport") {
+      const transport = args[++i];
+      if (transport !== "fetch" && transport !== "client-node") {
+        throw new Error("--transport takes fetch or client-node");
+      }
+      parsed.transport = transport;
+    } else {
+      throw new Error(
+        `unknown argument ${args[i]}: use --runs N, --write, --transport T, --only TEXT`,
+      );
+    }
   }
-  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number");
-  return { runs, write };
+  if (!Number.isInteger(parsed.runs) || parsed.runs < 1) {
+    throw new Error("--runs takes a positive whole number");
+  }
+  if (parsed.write && (parsed.transport || parsed.only)) {
+    throw new Error("--write records the default run: no --transport or --only");
+  }
+  return parsed;
 }
 
 function median(values: number[]): number {
@@ -138,15 +180,15 @@ async function buildForm(charmDir: string): Promise<string> {
   const head = await Deno.readFile(`${charmDir}/dispatch`).then((bytes) => bytes.slice(0, 4));
   return head[0] === 0x7f && String.fromCharCode(...head.slice(1)) === "ELF"
     ? "compiled (deno compile)"
-    : "bundle (shipped Deno runs one JavaScript file)";
+    : "bundle (shipped Deno runs the bundled JavaScript)";
 }
 
-const { runs, write } = parseArgs(Deno.args);
+const { runs, write, transport, only } = parseArgs(Deno.args);
 const charmDir = await packedCharmDir();
-const cluster = await startCluster();
+const cluster = await startCluster({ tls: true, transport });
 const rows: string[] = [];
 let memoryMeasured = true;
-for (const benchCase of CASES) {
+for (const benchCase of CASES.filter((c) => only === undefined || c.name.includes(only))) {
   // One warm-up run: it fills Deno's code cache (as the first hook after a deploy or upgrade
   // does) and creates the objects, so the measured runs are the steady state.
   const warm = await runHook(charmDir, benchCase.state, benchCase.event, { env: cluster.env });
@@ -162,7 +204,10 @@ for (const benchCase of CASES) {
   const times: number[] = [];
   const rss: number[] = [];
   let calls = 0;
+  let requests = "";
   for (let i = 0; i < runs; i++) {
+    if (benchCase.fresh) removeOwnedObjects();
+    const before = cluster.server.requests.length;
     const result = await runHook(charmDir, settled.state, benchCase.event, {
       measureMemory: true,
       env: cluster.env,
@@ -170,6 +215,13 @@ for (const benchCase of CASES) {
     if (result.exitCode !== 0) {
       throw new Error(`${benchCase.name} failed (exit ${result.exitCode}): ${result.stderr}`);
     }
+    // A hook that could not reach the API may still exit 0 (blocked): that is no measurement.
+    if (/Kubernetes|permissions/.test(result.state.unitStatus?.message ?? "")) {
+      throw new Error(`${benchCase.name}: ${result.state.unitStatus?.message}`);
+    }
+    const sent = cluster.server.requests.slice(before);
+    const writes = sent.filter((request) => request.method !== "GET").length;
+    requests = `${sent.length} (${writes} writes)`;
     times.push(result.durationMs);
     if (result.peakRssKb === undefined) memoryMeasured = false;
     else rss.push(result.peakRssKb);
@@ -179,21 +231,23 @@ for (const benchCase of CASES) {
   rows.push(
     `| ${benchCase.name} | ${median(times).toFixed(0)} ms | ${
       Math.max(...times).toFixed(0)
-    } ms | ${peak} | ${calls} |`,
+    } ms | ${peak} | ${calls} | ${requests} |`,
   );
   console.error(`${benchCase.name}: done`);
 }
 
 const table = [
   `Machine: ${await machine()}. Charm build: ${await buildForm(charmDir)}. ${runs} runs per hook ` +
-  "after one warm-up run, in the steady state (objects already applied), against the fake " +
-  "Kubernetes API server.",
+  "after one warm-up run, in the steady state (objects already applied) unless said otherwise, " +
+  "against the fake Kubernetes API server over HTTPS (its own CA, bearer token in a kubeconfig)" +
+  `, transport: ${transport ?? "as configured (fetch)"}.`,
   ...(memoryMeasured
     ? []
     : ["", "Peak memory needs GNU time (`/usr/bin/time`); it was not found."]),
   "",
-  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls |",
-  "|---|---|---|---|---|",
+  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls " +
+  "| API requests |",
+  "|---|---|---|---|---|---|",
   ...rows,
 ].join("\n");
 console.log(table);
