@@ -43,7 +43,8 @@ export interface ClientOptions {
   readonly serviceAccountPrefix?: string;
 }
 
-export type Transport = "fetch" | "client-node";
+export const TRANSPORTS = ["fetch", "client-node"] as const;
+export type Transport = typeof TRANSPORTS[number];
 
 /**
  * Settings for tests and for comparing transports, from the environment:
@@ -55,7 +56,7 @@ export function tuningFromEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): Pick<ClientOptions, "transport" | "timeoutMs" | "totalTimeoutMs"> {
   const transport = env.GATEWAY_API_INTEGRATOR_K8S_TRANSPORT;
-  if (transport !== undefined && transport !== "fetch" && transport !== "client-node") {
+  if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
     throw new KubeError(
       "config",
       `GATEWAY_API_INTEGRATOR_K8S_TRANSPORT must be fetch or client-node, not ${transport}`,
@@ -71,7 +72,7 @@ export function tuningFromEnv(
     return value;
   };
   return {
-    transport,
+    transport: transport as Transport | undefined,
     timeoutMs: millis("GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS"),
     totalTimeoutMs: millis("GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS"),
   };

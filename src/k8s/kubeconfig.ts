@@ -132,6 +132,7 @@ const DIRECT_CLUSTER_KEYS = new Set([
 const DIRECT_USER_KEYS = new Set([
   "token",
   "tokenFile",
+  "token-file",
   "client-certificate",
   "client-certificate-data",
   "client-key",
@@ -190,7 +191,8 @@ async function fromKubeconfig(paths: readonly string[]): Promise<Resolved> {
     );
   }
   const userEntry = user?.entry ?? {};
-  const tokenFile = userEntry.tokenFile;
+  // client-go's name, and client-node's.
+  const tokenFile = userEntry.tokenFile ?? userEntry["token-file"];
   const token = typeof userEntry.token === "string" && userEntry.token !== ""
     ? userEntry.token
     : typeof tokenFile === "string" && tokenFile !== ""

@@ -332,7 +332,8 @@ class Server implements FakeApiServer {
         break;
       case "token-file":
         if (!options.tokenFile) throw new Error("a token-file kubeconfig needs tokenFile");
-        user = { tokenFile: options.tokenFile };
+        // client-go (kubectl) reads `tokenFile`, client-node reads `token-file`.
+        user = { tokenFile: options.tokenFile, "token-file": options.tokenFile };
         break;
       case "client-certificate":
         if (!this.tls) throw new Error("client certificates need a server started with tls");
@@ -808,7 +809,19 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-async function serverTls(user: string) {
+/** TLS material by user: RSA keys take a while to make, and tests start many servers. */
+const tlsMaterial = new Map<string, ReturnType<typeof makeServerTls>>();
+
+function serverTls(user: string): ReturnType<typeof makeServerTls> {
+  let material = tlsMaterial.get(user);
+  if (!material) {
+    material = makeServerTls(user);
+    tlsMaterial.set(user, material);
+  }
+  return material;
+}
+
+async function makeServerTls(user: string) {
   const ca = await createTestCa({ commonName: "fake-kube-apiserver-ca" });
   const issue = async (commonName: string, ipAddresses: string[] = []) => {
     const keyPem = await generatePrivateKey();
