@@ -95,12 +95,17 @@ interface Gathered {
 
 async function gather(r: Reconciler): Promise<Gathered> {
   const { ctx, tools } = r;
-  const config = parseConfig(await tools.configGet());
-  const [ingress, gatewayRoute, certificates, dnsRecords] = await Promise.all([
+  const [rawConfig, ingress, gatewayRoute, certificates, dnsRecords] = await Promise.all([
+    tools.configGet(),
     liveRelations(tools, ctx.event, ENDPOINTS.ingress),
     liveRelations(tools, ctx.event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, ctx.event, ENDPOINTS.certificates),
     liveRelations(tools, ctx.event, ENDPOINTS.dnsRecord),
+  ]);
+  const config = parseConfig(rawConfig);
+  const [ingressRequirers, routeRequirers] = await Promise.all([
+    readIngressRequirers(tools, ctx.event, ctx.appName, ingress),
+    readRouteRequirers(tools, ctx.event, ctx.appName, gatewayRoute),
   ]);
   return {
     config,
@@ -109,8 +114,8 @@ async function gather(r: Reconciler): Promise<Gathered> {
       gatewayRoute: gatewayRoute.length > 0,
       certificates: certificates.length > 0,
     },
-    ingress: await readIngressRequirers(tools, ctx.event, ctx.appName, ingress),
-    routes: await readRouteRequirers(tools, ctx.event, ctx.appName, gatewayRoute),
+    ingress: ingressRequirers,
+    routes: routeRequirers,
     certificates: certificates[0] ?? null,
     dnsRecords,
   };
@@ -189,26 +194,56 @@ function blockedMessageFor(error: KubeError): string | null {
   }
 }
 
+/** The connected client and the owned objects listed so far, by kind name. */
+interface Kube {
+  readonly client: KubeClient;
+  readonly listed: ReadonlyMap<string, readonly KubeObject[]>;
+}
+
+/**
+ * Connects and lists our routes and Services: every reconcile past the leader check needs them
+ * (a blocked one to withdraw them), so this runs while the hook tools are read and the TLS
+ * handshake and requests overlap the tool calls. The promise is awaited by whoever needs it;
+ * a failure (no configuration, unreachable API) surfaces there.
+ */
+function connectAndList(r: Reconciler): Promise<Kube> {
+  const kube = (async () => {
+    const client = await r.connect(r.ctx);
+    const [routes, services] = await Promise.all([
+      listOwned(client, r.ctx.appName, KINDS.httpRoute),
+      listOwned(client, r.ctx.appName, KINDS.service),
+    ]);
+    return {
+      client,
+      listed: new Map([[KINDS.httpRoute.kind, routes], [KINDS.service.kind, services]]),
+    };
+  })();
+  // Not an unhandled rejection if a hook-tool failure ends the hook before anyone awaits it.
+  kube.catch(() => {});
+  return kube;
+}
+
 /** Deletes our routes and Services and wipes every published URL (the Python charm's cleanup on
  * Blocked, without its stale URLs). The Gateway and Secrets stay. */
 async function withdrawIngress(
   r: Reconciler,
   requirers: readonly IngressRequirer[],
-  client?: KubeClient,
+  kube: Promise<Kube>,
 ) {
   try {
-    await reconcileOwned(client ?? await r.connect(r.ctx), r.ctx.appName, [
+    const { client, listed } = await kube;
+    await reconcileOwned(client, r.ctx.appName, [
       { kind: KINDS.httpRoute, objects: [] },
       { kind: KINDS.service, objects: [] },
-    ]);
+    ], listed);
   } catch (error) {
     await r.tools.log("WARNING", `could not remove routes and Services: ${describeError(error)}`);
   }
   await publishIngressUrls(r.tools, requirers, new Map());
 }
 
-async function blocked(r: Reconciler, gathered: Gathered, message: string, client?: KubeClient) {
-  await withdrawIngress(r, gathered.ingress, client);
+async function blocked(r: Reconciler, gathered: Gathered, message: string, kube: Promise<Kube>) {
+  await withdrawIngress(r, gathered.ingress, kube);
   await r.tools.statusSet("blocked", message);
 }
 
@@ -258,22 +293,25 @@ export async function reconcile(r: Reconciler): Promise<void> {
     await tools.statusSet("blocked", MESSAGES.notLeader);
     return;
   }
+  const kube = connectAndList(r);
   const gathered = await gather(r);
   const { config, integrations } = gathered;
-  if ("message" in config) return await blocked(r, gathered, config.message);
+  if ("message" in config) return await blocked(r, gathered, config.message, kube);
   const early = validateBeforeCluster(config, integrations);
-  if (early !== null) return await blocked(r, gathered, early);
+  if (early !== null) return await blocked(r, gathered, early, kube);
 
-  let client: KubeClient | undefined;
   try {
-    client = await r.connect(ctx);
+    const { client, listed: prefetched } = await kube;
     const classes = (await client.list(KINDS.gatewayClass)).map((gc) => gc.metadata.name);
     const late = validateGatewayClass(config, classes) ??
       validateAfterCluster(config, integrations);
-    if (late !== null) return await blocked(r, gathered, late, client);
+    if (late !== null) return await blocked(r, gathered, late, kube);
 
     // The address the Gateway had when the hook started: for an IP certificate.
-    const gateways = await listOwned(client, ctx.appName, KINDS.gateway);
+    const [gateways, secrets] = await Promise.all([
+      listOwned(client, ctx.appName, KINDS.gateway),
+      listOwned(client, ctx.appName, KINDS.secret),
+    ]);
     const before = gatewayAddresses(gateways.find((g) => g.metadata.name === ctx.appName));
     const hostnames = managedHostnames(config, integrations, gathered.routes);
     const ipTarget = wantsIpCertificate(integrations, gathered.routes)
@@ -293,7 +331,11 @@ export async function reconcile(r: Reconciler): Promise<void> {
       ) => (requirer.backend ? [requirer.backend] : [])),
       routes: mode === "ingress",
     };
-    const listed = new Map<string, readonly KubeObject[]>([[KINDS.gateway.kind, gateways]]);
+    const listed = new Map<string, readonly KubeObject[]>([
+      ...prefetched,
+      [KINDS.gateway.kind, gateways],
+      [KINDS.secret.kind, secrets],
+    ]);
     const report = await reconcileOwned(client, ctx.appName, desiredObjects(input), listed);
     const addresses = gatewayAddresses(report.live.get(`Gateway/${ctx.appName}`));
     const address = addresses.usable[0] ?? null;

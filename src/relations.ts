@@ -80,13 +80,20 @@ async function readIngressRequirer(
   relation: RelationRef,
 ): Promise<IngressRequirer | null> {
   return await ifPresent(async () => {
-    const app = await remoteApp(tools, event, relation);
-    const unitData: Record<string, Databag> = {};
-    for (const unit of await tools.relationUnits(relation)) {
-      unitData[unit] = await tools.relationGet(relation, unit, false);
-    }
-    const appData = await tools.relationGet(relation, app, true);
-    const currentUrl = publishedUrl(await tools.relationGet(relation, ownApp, true));
+    // Independent reads run together: every hook-tool call is a process.
+    const [app, units, ownData] = await Promise.all([
+      remoteApp(tools, event, relation),
+      tools.relationUnits(relation),
+      tools.relationGet(relation, ownApp, true),
+    ]);
+    const [appData, ...unitBags] = await Promise.all([
+      tools.relationGet(relation, app, true),
+      ...units.map((unit) => tools.relationGet(relation, unit, false)),
+    ]);
+    const unitData: Record<string, Databag> = Object.fromEntries(
+      units.map((unit, index) => [unit, unitBags[index]]),
+    );
+    const currentUrl = publishedUrl(ownData);
     const base = { relation, app, currentUrl };
     try {
       const request = parseIngressRequest(appData, unitData);
@@ -118,8 +125,10 @@ export async function readIngressRequirers(
 ): Promise<IngressRequirer[]> {
   const requirers: IngressRequirer[] = [];
   const seen = new Map<string, string>();
-  for (const relation of relations) {
-    const requirer = await readIngressRequirer(tools, event, ownApp, relation);
+  const read = await Promise.all(
+    relations.map((relation) => readIngressRequirer(tools, event, ownApp, relation)),
+  );
+  for (const requirer of read) {
     if (!requirer) continue;
     const name = requirer.backend?.app;
     const first = name === undefined ? undefined : seen.get(name);
@@ -143,11 +152,11 @@ export async function publishIngressUrls(
   requirers: readonly IngressRequirer[],
   urls: ReadonlyMap<number, string>,
 ): Promise<void> {
-  for (const requirer of requirers) {
+  await Promise.all(requirers.map(async (requirer) => {
     const url = urls.get(requirer.relation.id) ?? null;
-    if (url === requirer.currentUrl) continue;
+    if (url === requirer.currentUrl) return;
     await tools.relationSet(requirer.relation, renderIngressProvider(url), true);
-  }
+  }));
 }
 
 export interface RouteRequirer {
@@ -165,24 +174,26 @@ export async function readRouteRequirers(
   ownApp: string,
   relations: readonly RelationRef[],
 ): Promise<RouteRequirer[]> {
-  const requirers: RouteRequirer[] = [];
-  for (const relation of relations) {
-    const requirer = await ifPresent(async () => {
-      const app = await remoteApp(tools, event, relation);
-      const current = await tools.relationGet(relation, ownApp, true);
-      try {
-        const { hostnames } = parseGatewayRouteRequest(
-          await tools.relationGet(relation, app, true),
-        );
-        return { relation, app, hostnames, error: null, current };
-      } catch (error) {
-        if (!(error instanceof GatewayRouteDataError)) throw error;
-        return { relation, app, hostnames: null, error: error.message, current };
-      }
-    });
-    if (requirer) requirers.push(requirer);
-  }
-  return requirers;
+  const read = await Promise.all(
+    relations.map((relation) =>
+      ifPresent(async (): Promise<RouteRequirer> => {
+        const [app, current] = await Promise.all([
+          remoteApp(tools, event, relation),
+          tools.relationGet(relation, ownApp, true),
+        ]);
+        try {
+          const { hostnames } = parseGatewayRouteRequest(
+            await tools.relationGet(relation, app, true),
+          );
+          return { relation, app, hostnames, error: null, current };
+        } catch (error) {
+          if (!(error instanceof GatewayRouteDataError)) throw error;
+          return { relation, app, hostnames: null, error: error.message, current };
+        }
+      })
+    ),
+  );
+  return read.filter((requirer): requirer is RouteRequirer => requirer !== null);
 }
 
 /** Writes keys whose value differs from what the databag holds. */

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   tls?: boolean;
   /** How the kubeconfig authenticates (default: token). */
   auth?: KubeconfigOptions["auth"];
+  /** The kubeconfig's format (default YAML). */
+  kubeconfigFormat?: KubeconfigOptions["format"];
   /** Make the charm use this transport (`GATEWAY_API_INTEGRATOR_K8S_TRANSPORT`). */
   transport?: Transport;
 }
@@ -47,7 +49,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const dir = await Deno.makeTempDir({ prefix: "fake-cluster-" });
   const tokenFile = `${dir}/token`;
   await Deno.writeTextFile(tokenFile, server.token);
-  await server.writeKubeconfig(`${dir}/config`, namespace, { auth: options.auth, tokenFile });
+  await server.writeKubeconfig(`${dir}/config`, namespace, {
+    auth: options.auth,
+    tokenFile,
+    format: options.kubeconfigFormat,
+  });
   return {
     server,
     env: {

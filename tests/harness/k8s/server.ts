@@ -124,6 +124,8 @@ export interface KubeconfigOptions {
   auth?: "token" | "token-file" | "client-certificate";
   /** For `token-file`: where the token is (the kubeconfig names it; the test writes it). */
   tokenFile?: string;
+  /** `yaml` (default, as kubectl writes it) or `json` (also a valid kubeconfig). */
+  format?: "yaml" | "json";
 }
 
 /** The server's TLS material (HTTPS only). */
@@ -343,7 +345,7 @@ class Server implements FakeApiServer {
         };
         break;
     }
-    return stringifyYaml({
+    return (options.format === "json" ? JSON.stringify : stringifyYaml)({
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "fake", cluster }],
