@@ -325,9 +325,9 @@ async function breakdown(): Promise<string> {
   const rows: [string, (m: Medians) => number, string][] = [
     ["runtime start (Deno with an empty script)", () => empty, "wall time, same flags, own runs"],
     [
-      "module evaluation (launcher and bundle, until `main` runs)",
+      "module evaluation and exit (launcher, bundle until `main` runs, process exit)",
       evaluation,
-      "hook wall time − time after `main` started − the line above",
+      "hook wall time − charm's clock from `main` to exit − the line above",
     ],
     ["Kubernetes: connect (configuration, TLS client)", (m) => m.connectMs, "time in `connect`"],
     [

@@ -417,43 +417,6 @@ Deno.test("missing or broken configuration is a clear error, never a localhost f
   }
 });
 
-Deno.test("the client-node configuration loader refuses what the fetch one does", () => {
-  const make = (env: Record<string, string>, serviceAccountPrefix?: string) => () =>
-    loadKubeConfig({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix });
-  const configError = (pattern: RegExp) => (error: unknown) => {
-    ok(error instanceof KubeError && error.kind === "config", String(error));
-    ok(pattern.test(error.message), error.message);
-    return true;
-  };
-  try {
-    make({})();
-    ok(false, "expected an error");
-  } catch (error) {
-    configError(/not running in a pod .* KUBECONFIG is not set/)(error);
-  }
-  for (
-    const [env, prefix, pattern] of [
-      [
-        { KUBECONFIG: "/nonexistent/config" },
-        undefined,
-        /missing file\(s\): \/nonexistent\/config/,
-      ],
-      [
-        { KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" },
-        "/nonexistent",
-        /service-account file/,
-      ],
-    ] as const
-  ) {
-    try {
-      make(env, prefix)();
-      ok(false, "expected an error");
-    } catch (error) {
-      configError(pattern)(error);
-    }
-  }
-});
-
 Deno.test("a kubeconfig that is not one is a configuration error", async () => {
   const file = await Deno.makeTempFile();
   try {
