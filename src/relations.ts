@@ -81,11 +81,14 @@ async function readIngressRequirer(
 ): Promise<IngressRequirer | null> {
   return await ifPresent(async () => {
     // Independent reads run together: every hook-tool call is a process.
-    const [app, units, ownData] = await Promise.all([
-      remoteApp(tools, event, relation),
+    const [units, ownData] = await Promise.all([
       tools.relationUnits(relation),
       tools.relationGet(relation, ownApp, true),
     ]);
+    // A remote unit's name starts with its application's: no `relation-list --app` then.
+    const app = units.length > 0 && !(event.kind === "relation" && event.relationId === relation.id)
+      ? units[0].split("/")[0]
+      : await remoteApp(tools, event, relation);
     const [appData, ...unitBags] = await Promise.all([
       tools.relationGet(relation, app, true),
       ...units.map((unit) => tools.relationGet(relation, unit, false)),
