@@ -7,9 +7,9 @@
  * The charm is one `deno compile`d executable when Deno's compile runtime (`denort`) is available:
  * named by DENORT_BIN, already cached, or downloadable. Where it is not (our build machines reach
  * only the npm registry), the same program is bundled into JavaScript (an entry file and the
- * chunks it imports dynamically) that the Deno
- * binary running this build executes, behind a small `dispatch` launcher. Either way Juju runs
- * `dispatch`, so nothing else cares which form was built.
+ * chunks it imports dynamically) that the Deno binary running this build executes, behind a
+ * small `dispatch` launcher. Either way Juju runs `dispatch`, so nothing else cares which form
+ * was built.
  */
 import { deflateRawSync } from "node:zlib";
 import { parse, stringify } from "yaml";
