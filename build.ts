@@ -8,10 +8,11 @@
  * build writes the program under `<out>/bin/` (by default `charm/bin/`, the only ignored part).
  * The program is one `deno compile`d executable when Deno's compile runtime (`denort`) is
  * available: named by DENORT_BIN, already cached, or downloadable. Where it is not (our build
- * machines reach only the npm registry), the same program is bundled into one JavaScript file run
- * by a shipped Deno binary: the one running this build, or for another architecture Deno's own
- * Linux build from npm, pinned in deno.json and deno.lock. Either way Juju runs `dispatch`, which
- * starts whichever is there, so nothing else cares which form was built.
+ * machines reach only the npm registry), the same program is bundled into JavaScript (an entry
+ * file and the chunks it imports dynamically) run by a shipped Deno binary: the one running this
+ * build, or for another architecture Deno's own Linux build from npm, pinned in deno.json and
+ * deno.lock. Either way Juju runs `dispatch`, which starts whichever is there, so nothing else
+ * cares which form was built.
  */
 import { deflateRawSync } from "node:zlib";
 import { parse, stringify } from "yaml";
@@ -189,6 +190,23 @@ async function compile(options: Options, target: string): Promise<string | null>
   fail(`deno compile failed:\n${result.stderr}`);
 }
 
+/**
+ * The entry without its bare import of the bundler's CommonJS interop chunk (`__require` made
+ * with `node:module`'s createRequire, for the CommonJS packages in the lazily loaded chunks).
+ * The bundler adds that import to the entry although the entry uses none of it; loading
+ * `node:module` costs every hook about 20 ms. The chunks that do use it import it themselves.
+ */
+export async function withoutEagerInterop(entry: string, dir: string): Promise<string> {
+  let text = entry;
+  for (const [statement, chunk] of entry.matchAll(/import\s*"\.\/(chunk-[\w-]+\.js)";/g)) {
+    const source = await Deno.readTextFile(`${dir}/${chunk}`);
+    const interopOnly = source.includes('from "node:module"') &&
+      /export\s*\{[^}]*\};?\s*$/.test(source) && source.length < 4096;
+    if (interopOnly) text = text.replace(statement, "");
+  }
+  return text;
+}
+
 /** Deno's own Linux binary for an architecture, from npm at the version deno.json pins (the
  * lockfile checks its integrity). Returns its path in Deno's npm cache. */
 async function denoBinaryFromNpm(arch: Arch): Promise<string> {
@@ -215,21 +233,32 @@ async function denoBinaryFromNpm(arch: Arch): Promise<string> {
   return `${local}/deno`;
 }
 
-/** The bundle form: the program as one JavaScript file, and a Deno binary for the target to run
- * it. Returns where that binary came from. */
+/** The bundle form: the program as JavaScript (an entry and the chunks it imports), and a Deno
+ * binary for the target to run it. Returns where that binary came from. */
 async function bundle(options: Options): Promise<string> {
   await Deno.mkdir(`${options.out}/bin`, { recursive: true });
+  // Split at the dynamic imports: a hook loads only the modules it uses. client-node (with the
+  // `node:` built-ins it pulls in) is needed only for kubeconfigs with auth plugins, and the YAML
+  // parser only for a YAML kubeconfig; in one file every hook would evaluate them.
   const result = await deno([
     "bundle",
     "--quiet",
     "--platform",
     "deno",
     "--minify",
-    "--output",
-    `${options.out}/bin/${BUNDLE_NAME}`,
+    "--code-splitting",
+    "--outdir",
+    `${options.out}/bin`,
     ENTRY,
   ]);
   if (!result.ok) fail(`deno bundle failed:\n${result.stderr}`);
+  // The entry is named after its source; chunks import each other, never the entry.
+  const entry = `${options.out}/bin/${BUNDLE_NAME}`;
+  await Deno.rename(`${options.out}/bin/main.js`, entry);
+  await Deno.writeTextFile(
+    entry,
+    await withoutEagerInterop(await Deno.readTextFile(entry), `${options.out}/bin`),
+  );
   const foreign = options.arch !== hostArch();
   const runtime = foreign ? await denoBinaryFromNpm(options.arch) : Deno.execPath();
   await Deno.copyFile(runtime, `${options.out}/bin/deno`);
@@ -288,7 +317,7 @@ async function build(options: Options): Promise<Form> {
   }
   const runtime = await bundle(options);
   console.log(
-    `build.ts: built the bundle form (one JavaScript file run by ${runtime}, shipped as bin/deno) ` +
+    `build.ts: built the bundle form (JavaScript chunks run by ${runtime}, shipped as bin/deno) ` +
       `into ${options.out}, because ${reason}`,
   );
   return "bundle";

@@ -3,7 +3,7 @@
  * reports, per hook, median and max wall time, peak memory of the charm process and the number
  * of hook-tool calls and Kubernetes API requests. Every hook is a fresh process, so this is the product's speed.
  *
- *   deno task bench [--runs N] [--write]
+ *   deno task bench [--runs N] [--write] [--transport fetch|client-node] [--only TEXT] [--yaml]
  *
  * `--write` replaces the generated table in BENCHMARKS.md.
  */
@@ -11,6 +11,7 @@ import { packedCharmDir, runHook } from "../tests/harness/runner.ts";
 import type { HookEvent, JujuState, RelationState } from "../tests/harness/juju/state.ts";
 import { startCluster } from "../tests/cluster.ts";
 import { createTestCa } from "../tests/harness/tls_ca.ts";
+import type { Transport } from "../src/k8s/client.ts";
 
 interface Case {
   name: string;
@@ -18,6 +19,8 @@ interface Case {
   event: HookEvent;
   /** Changes the state after the first warm-up run (e.g. a provider answering). */
   answer?: (state: JujuState) => Promise<JujuState>;
+  /** Every run starts from an empty namespace (a first deploy), not from the steady state. */
+  fresh?: boolean;
 }
 
 function requirer(id: number, app: string): RelationState {
@@ -55,6 +58,12 @@ const CASES: Case[] = [
     event: { kind: "relation", name: "changed", relationId: 1, remoteUnit: "web/0" },
   },
   {
+    name: "config-changed (1 requirer, first deploy: every object new)",
+    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
+    event: { kind: "hook", name: "config-changed" },
+    fresh: true,
+  },
+  {
     name: "update-status (10 requirers)",
     state: { leader: true, config: VALID, relations: TEN },
     event: { kind: "hook", name: "update-status" },
@@ -89,6 +98,15 @@ const CASES: Case[] = [
 
 const ca = await createTestCa();
 
+/** Deletes what the charm created, so that the next hook is a first deploy. */
+function removeOwnedObjects(): void {
+  for (const kind of ["Gateway", "HTTPRoute", "Service", "Secret"]) {
+    for (const object of cluster.objects(kind)) {
+      cluster.server.remove(kind, "testing", object.metadata.name);
+    }
+  }
+}
+
 /** The certificates provider signs every CSR the charm sent. */
 async function issueCertificates(state: JujuState): Promise<JujuState> {
   const relations = await Promise.all((state.relations ?? []).map(async (relation) => {
@@ -104,16 +122,43 @@ async function issueCertificates(state: JujuState): Promise<JujuState> {
   return { ...state, relations };
 }
 
-function parseArgs(args: string[]): { runs: number; write: boolean } {
-  let runs = 20;
-  let write = false;
+interface Args {
+  runs: number;
+  write: boolean;
+  /** Force a transport (to compare them); by default the configuration decides (fetch). */
+  transport?: Transport;
+  /** Only the cases whose name includes this. */
+  only?: string;
+  /** The kubeconfig's format: JSON (default) needs no YAML parser, as the pod's service account. */
+  kubeconfigFormat: "json" | "yaml";
+}
+
+function parseArgs(args: string[]): Args {
+  const parsed: Args = { runs: 20, write: false, kubeconfigFormat: "json" };
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--runs") runs = Number(args[++i]);
-    else if (args[i] === "--write") write = true;
-    else throw new Error(`unknown argument ${args[i]}: use --runs N and --write`);
+    if (args[i] === "--runs") parsed.runs = Number(args[++i]);
+    else if (args[i] === "--write") parsed.write = true;
+    else if (args[i] === "--only") parsed.only = args[++i];
+    else if (args[i] === "--yaml") parsed.kubeconfigFormat = "yaml";
+    else if (args[i] === "--transport") {
+      const transport = args[++i];
+      if (transport !== "fetch" && transport !== "client-node") {
+        throw new Error("--transport takes fetch or client-node");
+      }
+      parsed.transport = transport;
+    } else {
+      throw new Error(
+        `unknown argument ${args[i]}: use --runs N, --write, --transport T, --only TEXT`,
+      );
+    }
   }
-  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number");
-  return { runs, write };
+  if (!Number.isInteger(parsed.runs) || parsed.runs < 1) {
+    throw new Error("--runs takes a positive whole number");
+  }
+  if (parsed.write && (parsed.transport || parsed.only || parsed.kubeconfigFormat !== "json")) {
+    throw new Error("--write records the default run: no --transport, --only or --yaml");
+  }
+  return parsed;
 }
 
 function median(values: number[]): number {
@@ -137,15 +182,15 @@ async function machine(): Promise<string> {
 async function buildForm(charmDir: string): Promise<string> {
   const compiled = await Deno.stat(`${charmDir}/bin/gateway-api-integrator`).then(() => true)
     .catch(() => false);
-  return compiled ? "compiled (deno compile)" : "bundle (shipped Deno runs one JavaScript file)";
+  return compiled ? "compiled (deno compile)" : "bundle (shipped Deno runs the bundled JavaScript)";
 }
 
-const { runs, write } = parseArgs(Deno.args);
+const { runs, write, transport, only, kubeconfigFormat } = parseArgs(Deno.args);
 const charmDir = await packedCharmDir();
-const cluster = await startCluster();
+const cluster = await startCluster({ tls: true, transport, kubeconfigFormat });
 const rows: string[] = [];
 let memoryMeasured = true;
-for (const benchCase of CASES) {
+for (const benchCase of CASES.filter((c) => only === undefined || c.name.includes(only))) {
   // One warm-up run: it fills Deno's code cache (as the first hook after a deploy or upgrade
   // does) and creates the objects, so the measured runs are the steady state.
   const warm = await runHook(charmDir, benchCase.state, benchCase.event, { env: cluster.env });
@@ -153,17 +198,22 @@ for (const benchCase of CASES) {
     cluster.setGatewayAddresses("gateway-api-integrator", [{ value: "10.0.0.1" }]);
   }
   if (warm.exitCode !== 0) throw new Error(`${benchCase.name} failed: ${warm.stderr}`);
-  const settled = benchCase.answer
-    ? await runHook(charmDir, await benchCase.answer(warm.state), benchCase.event, {
-      env: cluster.env,
-    })
-    : warm;
+  // A second run with the Gateway addressed (and the provider's answer, if any) publishes what
+  // the first could not, so that the measured runs change nothing.
+  const settled = await runHook(
+    charmDir,
+    benchCase.answer ? await benchCase.answer(warm.state) : warm.state,
+    benchCase.event,
+    { env: cluster.env },
+  );
+  if (settled.exitCode !== 0) throw new Error(`${benchCase.name} failed: ${settled.stderr}`);
   const times: number[] = [];
   const rss: number[] = [];
   let calls = 0;
-  let requests = 0;
+  let requests = "";
   for (let i = 0; i < runs; i++) {
-    cluster.server.resetLog();
+    if (benchCase.fresh) removeOwnedObjects();
+    const before = cluster.server.requests.length;
     const result = await runHook(charmDir, settled.state, benchCase.event, {
       measureMemory: true,
       env: cluster.env,
@@ -171,11 +221,17 @@ for (const benchCase of CASES) {
     if (result.exitCode !== 0) {
       throw new Error(`${benchCase.name} failed (exit ${result.exitCode}): ${result.stderr}`);
     }
+    // A hook that could not reach the API may still exit 0 (blocked): that is no measurement.
+    if (/Kubernetes|permissions/.test(result.state.unitStatus?.message ?? "")) {
+      throw new Error(`${benchCase.name}: ${result.state.unitStatus?.message}`);
+    }
+    const sent = cluster.server.requests.slice(before);
+    const writes = sent.filter((request) => request.method !== "GET").length;
+    requests = `${sent.length} (${writes} writes)`;
     times.push(result.durationMs);
     if (result.peakRssKb === undefined) memoryMeasured = false;
     else rss.push(result.peakRssKb);
     calls = result.toolCalls.length;
-    requests = cluster.server.resourceRequests().length;
   }
   const peak = rss.length ? `${(Math.max(...rss) / 1024).toFixed(1)} MiB` : "n/a";
   rows.push(
@@ -188,13 +244,15 @@ for (const benchCase of CASES) {
 
 const table = [
   `Machine: ${await machine()}. Charm build: ${await buildForm(charmDir)}. ${runs} runs per hook ` +
-  "after one warm-up run, in the steady state (objects already applied), against the fake " +
-  "Kubernetes API server.",
+  "after one warm-up run, in the steady state (objects already applied) unless said otherwise, " +
+  `against the fake Kubernetes API server over HTTPS (its own CA, bearer token in a ${kubeconfigFormat.toUpperCase()} kubeconfig)` +
+  `, transport: ${transport ?? "as configured (fetch)"}.`,
   ...(memoryMeasured
     ? []
     : ["", "Peak memory needs GNU time (`/usr/bin/time`); it was not found."]),
   "",
-  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls | API requests |",
+  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls " +
+  "| API requests |",
   "|---|---|---|---|---|---|",
   ...rows,
 ].join("\n");
@@ -202,17 +260,133 @@ console.log(table);
 
 await cluster.close();
 
-if (write) {
-  const path = new URL("../BENCHMARKS.md", import.meta.url);
-  const text = await Deno.readTextFile(path);
-  const start = "<!-- bench:hooks:start -->";
-  const end = "<!-- bench:hooks:end -->";
+interface TraceLine {
+  startMs: number;
+  totalMs: number;
+  toolsMs: number;
+  kubeMs: number;
+  firstRequestMs: number;
+  connectMs: number;
+  toolsOrKubeMs: number;
+}
+
+/** Wall time of Deno running an empty script with the launcher's flags: the runtime's start. */
+async function emptyScriptMs(): Promise<number> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/empty.js`, "");
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await new Deno.Command(`${charmDir}/bin/deno`, {
+      args: [
+        "run",
+        "--quiet",
+        "--no-config",
+        "--no-lock",
+        "--no-remote",
+        "--no-npm",
+        "-A",
+        `${dir}/empty.js`,
+      ],
+      env: { DENO_DIR: `${dir}/deno`, NO_COLOR: "1" },
+      clearEnv: true,
+    }).output();
+    times.push(performance.now() - started);
+  }
+  await Deno.remove(dir, { recursive: true });
+  return median(times);
+}
+
+/** The reconcile hook with GATEWAY_API_INTEGRATOR_TRACE=1, over HTTPS and over plain HTTP. */
+async function breakdown(): Promise<string> {
+  const benchCase = CASES.find((c) => c.name === "update-status (1 requirer)")!;
+  type Medians = Record<keyof TraceLine | "wallMs", number>;
+  const per: Record<string, Medians> = {};
+  for (const tls of [true, false]) {
+    const traced = await startCluster({ tls, transport, kubeconfigFormat });
+    const env = { ...traced.env, GATEWAY_API_INTEGRATOR_TRACE: "1" };
+    await runHook(charmDir, benchCase.state, benchCase.event, { env });
+    traced.setGatewayAddresses("gateway-api-integrator", [{ value: "10.0.0.1" }]);
+    const lines: (TraceLine & { wallMs: number })[] = [];
+    for (let i = 0; i < runs; i++) {
+      const result = await runHook(charmDir, benchCase.state, benchCase.event, { env });
+      const line = result.stderr.split("\n").find((text) => text.startsWith("trace: "));
+      if (result.exitCode !== 0 || !line) throw new Error(`traced run failed: ${result.stderr}`);
+      lines.push({ ...JSON.parse(line.slice(7)), wallMs: result.durationMs });
+    }
+    await traced.close();
+    const keys = Object.keys(lines[0]) as (keyof TraceLine | "wallMs")[];
+    per[tls ? "https" : "http"] = Object.fromEntries(
+      keys.map((key) => [key, median(lines.map((line) => line[key]))]),
+    ) as Medians;
+  }
+  const { https, http } = per;
+  const empty = await emptyScriptMs();
+  const ms = (value: number) => `${value.toFixed(0)} ms`;
+  // From process start until `main` runs, less what an empty script takes.
+  const evaluation = (m: Medians) => m.wallMs - m.totalMs + m.startMs - empty;
+  const rows: [string, (m: Medians) => number, string][] = [
+    ["runtime start (Deno with an empty script)", () => empty, "wall time, same flags, own runs"],
+    [
+      "module evaluation and exit (launcher, bundle until `main` runs, process exit)",
+      evaluation,
+      "hook wall time − charm's clock from `main` to exit − the line above",
+    ],
+    ["Kubernetes: connect (configuration, TLS client)", (m) => m.connectMs, "time in `connect`"],
+    [
+      "Kubernetes: first request (over HTTPS with the TLS handshake)",
+      (m) => m.firstRequestMs,
+      "its wall time",
+    ],
+    ["Kubernetes: all of it", (m) => m.kubeMs, "wall time with connect or a request in flight"],
+    ["hook-tool calls", (m) => m.toolsMs, "wall time with a tool call in flight"],
+    [
+      "… of which overlapped with Kubernetes",
+      (m) => m.toolsMs + m.kubeMs - m.toolsOrKubeMs,
+      "both in flight at once",
+    ],
+    [
+      "the charm's own work",
+      (m) => m.totalMs - m.startMs - m.toolsOrKubeMs,
+      "time after `main` started with neither in flight",
+    ],
+    ["whole hook", (m) => m.wallMs, "the runner's wall time"],
+  ];
+  const tls = https.connectMs + https.firstRequestMs - http.connectMs - http.firstRequestMs;
+  return [
+    `The reconcile hook \`${benchCase.name}\` in the steady state, ${runs} runs over HTTPS and ` +
+    `${runs} over plain HTTP with \`GATEWAY_API_INTEGRATOR_TRACE=1\` (${kubeconfigFormat.toUpperCase()} ` +
+    "kubeconfig), medians per line, so lines do not add up exactly. TLS set-up (connect and first " +
+    `request, HTTPS minus HTTP): ${ms(tls)}.`,
+    "",
+    "| part | HTTPS | plain HTTP | measured as |",
+    "|---|---|---|---|",
+    ...rows.map(([part, value, how]) =>
+      `| ${part} | ${ms(value(https))} | ${ms(value(http))} | ${how} |`
+    ),
+  ].join("\n");
+}
+
+const split = only === undefined ? await breakdown() : "";
+if (split) console.log(`\n${split}`);
+
+/** Replaces the text between `<!-- bench:NAME:start -->` and its end marker. */
+function replaceSection(text: string, name: string, body: string): string {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
   if (!text.includes(start) || !text.includes(end)) {
     throw new Error(`BENCHMARKS.md lacks ${start} … ${end}`);
   }
-  const updated = text.slice(0, text.indexOf(start) + start.length) + "\n" + table + "\n" +
+  return text.slice(0, text.indexOf(start) + start.length) + "\n" + body + "\n" +
     text.slice(text.indexOf(end));
-  await Deno.writeTextFile(path, updated);
+}
+
+if (write) {
+  const path = new URL("../BENCHMARKS.md", import.meta.url);
+  let text = await Deno.readTextFile(path);
+  text = replaceSection(text, "hooks", table);
+  text = replaceSection(text, "breakdown", split);
+  await Deno.writeTextFile(path, text);
   // Keep the file as `deno fmt` would write it (tables padded).
   await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path.pathname] }).output();
   console.error("BENCHMARKS.md updated");

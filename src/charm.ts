@@ -19,11 +19,13 @@ export type { Connector };
 export type ExitCode = 0 | 1;
 
 export const connectFromEnvironment: Connector = async (ctx) => {
-  const { connect } = await import("./k8s/client.ts");
+  const { connect, tuningFromEnv } = await import("./k8s/client.ts");
+  const env = Deno.env.toObject();
   return await connect({
     namespace: ctx.modelName,
     fieldManager: ctx.appName,
-    env: Deno.env.toObject(),
+    env,
+    ...tuningFromEnv(env),
   });
 };
 

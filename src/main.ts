@@ -2,7 +2,7 @@
  * Entry point of the charm executable: Juju runs `dispatch` with no arguments and the event in
  * the environment. Reads the context, handles the event and exits with its code.
  */
-import { handleEvent } from "./charm.ts";
+import { connectFromEnvironment, handleEvent } from "./charm.ts";
 import { ContextError, readContext } from "./juju/context.ts";
 import { processToolRunner } from "./juju/runner.ts";
 import { createHookTools } from "./juju/tools.ts";
@@ -16,7 +16,14 @@ async function main(): Promise<number> {
     console.error(`gateway-api-integrator: not a Juju hook environment: ${error.message}`);
     return 2;
   }
-  return await handleEvent(ctx, createHookTools(processToolRunner(), ctx));
+  if (Deno.env.get("GATEWAY_API_INTEGRATOR_TRACE") !== "1") {
+    return await handleEvent(ctx, createHookTools(processToolRunner(), ctx));
+  }
+  const { createTrace } = await import("./trace.ts");
+  const trace = createTrace(processToolRunner(), connectFromEnvironment);
+  const code = await handleEvent(ctx, createHookTools(trace.runner, ctx), trace.connect);
+  console.error(trace.report());
+  return code;
 }
 
 Deno.exit(await main());

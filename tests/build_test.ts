@@ -34,6 +34,28 @@ async function header(path: string, length: number): Promise<Uint8Array> {
   }
 }
 
+/** The files a module loads before it runs: itself and its static imports, transitively. */
+function staticClosure(dir: string, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const text = Deno.readTextFileSync(`${dir}/${name}`);
+    for (
+      const match of text.matchAll(/(?:^|[;}\s])(?:import|export)\b[^"'()]*?["']\.\/([^"']+)["']/g)
+    ) {
+      visit(match[1]);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+/** client-node's sources name its User-Agent. */
+function isClientNode(path: string): boolean {
+  return Deno.readTextFileSync(path).includes("kubernetes-client-javascript");
+}
+
 Deno.test("--form bundle builds a launcher, the bundle and the Deno binary, and says so", async () => {
   const result = await build(["--form", "bundle"]);
   try {
@@ -45,6 +67,19 @@ Deno.test("--form bundle builds a launcher, the bundle and the Deno binary, and 
     ok((await Deno.readTextFile(`${result.out}/dispatch`)).startsWith("#!/bin/sh\n"));
     strictEqual((await Deno.stat(`${result.out}/bin/deno`)).mode! & 0o111, 0o111);
     ok((await Deno.stat(`${result.out}/bin/gateway-api-integrator.js`)).size > 1000);
+    // A hook loads the entry and its static imports; client-node only through a dynamic import.
+    const eager = staticClosure(`${result.out}/bin`, "gateway-api-integrator.js");
+    const all = [...Deno.readDirSync(`${result.out}/bin`)].map((entry) => entry.name)
+      .filter((name) => name.endsWith(".js"));
+    const clientNode = all.filter((name) => isClientNode(`${result.out}/bin/${name}`));
+    ok(clientNode.length > 0, `no chunk holds client-node: ${all.join(", ")}`);
+    for (const name of eager) ok(!isClientNode(`${result.out}/bin/${name}`), `${name} is eager`);
+    ok(
+      all.some((name) =>
+        Deno.readTextFileSync(`${result.out}/bin/${name}`).includes(`import("./${clientNode[0]}")`)
+      ),
+      "client-node is not reachable by a dynamic import",
+    );
   } finally {
     await Deno.remove(result.out, { recursive: true });
   }

@@ -137,8 +137,9 @@ export async function applyJuju(
     await writeCertificateRequests(tools, outcome.certificateRequests);
   }
   for (const operation of outcome.secrets) await applySecret(tools, operation);
-  for (const write of outcome.writes) {
-    if (write.needsObjects && cluster.blocked !== null) continue;
-    await ifPresent(() => tools.relationSet(write.relation, write.data, true));
-  }
+  // Each write is a process and touches its own relation: they go out together.
+  await Promise.all(
+    outcome.writes.filter((write) => !(write.needsObjects && cluster.blocked !== null))
+      .map((write) => ifPresent(() => tools.relationSet(write.relation, write.data, true))),
+  );
 }

@@ -53,13 +53,86 @@ interface Connection {
   readonly cluster: ClusterWorld;
 }
 
-/** Lists the owned kinds (and the GatewayClasses) at once; the first failure in this order is the
- * one reported, so the outcome does not depend on which answer came first. */
+/** The lists, or the failure that stopped them. */
+async function settle(
+  reads: readonly Promise<readonly KubeObject[]>[],
+): Promise<{ lists: (readonly KubeObject[])[] } | { error: KubeError }> {
+  // The first failure in this order is the one reported, whichever answer came first.
+  const settled = await Promise.allSettled(reads);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) {
+    const reason = (failed as PromiseRejectedResult).reason;
+    if (reason instanceof KubeError) return { error: reason };
+    throw reason;
+  }
+  return {
+    lists: settled.map((result) => (result as PromiseFulfilledResult<readonly KubeObject[]>).value),
+  };
+}
+
+/**
+ * Connects and lists what every reconcile past the leader check needs (a blocked one to withdraw
+ * it): the routes and Services. It starts before the hook tools are read, so that the TLS
+ * handshake and the requests overlap the tool calls; `more` then lists the rest once the config
+ * says the reconcile can run.
+ */
+function startCluster(ctx: HookContext, connect: Connector) {
+  const started = (async () => {
+    let client: KubeClient;
+    try {
+      client = await connect(ctx);
+    } catch (error) {
+      if (error instanceof KubeError) return { client: null, cluster: { error } };
+      throw error;
+    }
+    const read = await settle(
+      WITHDRAWN_KINDS.map((kind) => listOwned(client, ctx.appName, kind)),
+    );
+    if ("error" in read) return { client, cluster: { error: read.error } };
+    return {
+      client,
+      cluster: {
+        namespace: client.namespace,
+        gatewayClasses: [] as string[],
+        owned: new Map(WITHDRAWN_KINDS.map((kind, i) => [kind.kind, read.lists[i]])),
+      },
+    };
+  })();
+  // Not an unhandled rejection if a hook-tool failure ends the hook before anyone awaits it.
+  started.catch(() => {});
+  return {
+    /** Only what withdrawing needs. */
+    withdraw: (): Promise<Connection> => started,
+    /** Everything: the GatewayClasses and every owned kind. */
+    async full(): Promise<Connection> {
+      const { client, cluster } = await started;
+      if (client === null || "error" in cluster) return { client, cluster };
+      const rest = OWNED_KINDS.filter((kind) => !cluster.owned.has(kind.kind));
+      const read = await settle([
+        client.list(KINDS.gatewayClass),
+        ...rest.map((kind) => listOwned(client, ctx.appName, kind)),
+      ]);
+      if ("error" in read) return { client, cluster: { error: read.error } };
+      const [classes, ...lists] = read.lists;
+      const owned = new Map(cluster.owned);
+      rest.forEach((kind, i) => owned.set(kind.kind, lists[i]));
+      return {
+        client,
+        cluster: {
+          namespace: cluster.namespace,
+          gatewayClasses: classes.map((gc) => gc.metadata.name),
+          owned,
+        },
+      };
+    },
+  };
+}
+
+/** Lists every owned kind at once (for `remove`). */
 async function readCluster(
   ctx: HookContext,
   connect: Connector,
   kinds: readonly ResourceKind[],
-  withClasses: boolean,
 ): Promise<Connection> {
   let client: KubeClient;
   try {
@@ -68,26 +141,14 @@ async function readCluster(
     if (error instanceof KubeError) return { client: null, cluster: { error } };
     throw error;
   }
-  const reads: Promise<readonly KubeObject[]>[] = [
-    withClasses ? client.list(KINDS.gatewayClass) : Promise.resolve([]),
-    ...kinds.map((kind) => listOwned(client, ctx.appName, kind)),
-  ];
-  const settled = await Promise.allSettled(reads);
-  const failed = settled.find((result) => result.status === "rejected");
-  if (failed) {
-    const reason = (failed as PromiseRejectedResult).reason;
-    if (reason instanceof KubeError) return { client, cluster: { error: reason } };
-    throw reason;
-  }
-  const [classes, ...lists] = settled.map((result) =>
-    (result as PromiseFulfilledResult<readonly KubeObject[]>).value
-  );
+  const read = await settle(kinds.map((kind) => listOwned(client, ctx.appName, kind)));
+  if ("error" in read) return { client, cluster: { error: read.error } };
   return {
     client,
     cluster: {
       namespace: client.namespace,
-      gatewayClasses: classes.map((gc) => gc.metadata.name),
-      owned: new Map(kinds.map((kind, i) => [kind.kind, lists[i]])),
+      gatewayClasses: [],
+      owned: new Map(kinds.map((kind, i) => [kind.kind, read.lists[i]])),
     },
   };
 }
@@ -124,27 +185,29 @@ async function gatherReconcile(
 ): Promise<Gathered> {
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
-  const config = parseConfig(await tools.configGet());
-  const [ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const kube = startCluster(ctx, connect);
+  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+    tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
   ]);
+  const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const ingress = await readIngressRequirers(tools, event, appName, ingressIds);
-  const routes = await readRouteRequirers(tools, event, appName, routeIds);
+  const [ingress, routes] = await Promise.all([
+    readIngressRequirers(tools, event, appName, ingressIds),
+    readRouteRequirers(tools, event, appName, routeIds),
+  ]);
   const scope: GatherScope = !("message" in config) &&
       validateBeforeCluster(config, integrations, appName) === null
     ? "full"
     : "withdraw";
-  const { client, cluster } = scope === "full"
-    ? await readCluster(ctx, connect, OWNED_KINDS, true)
-    : await readCluster(ctx, connect, WITHDRAWN_KINDS, false);
+  const { client, cluster } = scope === "full" ? await kube.full() : await kube.withdraw();
   const reachable = !("error" in cluster);
   const expiring = await readExpiring(tools, ctx);
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
@@ -196,7 +259,7 @@ async function gatherRemove(
   if (remainingUnits > 0) {
     return { world: { kind: "remove", remainingUnits, cluster: null }, client: null };
   }
-  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS, false);
+  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS);
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 

@@ -61,13 +61,23 @@ async function readIngressRequirer(
   relation: RelationRef,
 ): Promise<IngressRequirer | null> {
   return await ifPresent(async () => {
-    const app = await remoteApp(tools, event, relation);
-    const unitData: Record<string, Databag> = {};
-    for (const unit of await tools.relationUnits(relation)) {
-      unitData[unit] = await tools.relationGet(relation, unit, false);
-    }
-    const appData = await tools.relationGet(relation, app, true);
-    const currentUrl = publishedUrl(await tools.relationGet(relation, ownApp, true));
+    // Independent reads run together: every hook-tool call is a process.
+    const [units, ownData] = await Promise.all([
+      tools.relationUnits(relation),
+      tools.relationGet(relation, ownApp, true),
+    ]);
+    // A remote unit's name starts with its application's: no `relation-list --app` then.
+    const app = units.length > 0 && !(event.kind === "relation" && event.relationId === relation.id)
+      ? units[0].split("/")[0]
+      : await remoteApp(tools, event, relation);
+    const [appData, ...unitBags] = await Promise.all([
+      tools.relationGet(relation, app, true),
+      ...units.map((unit) => tools.relationGet(relation, unit, false)),
+    ]);
+    const unitData: Record<string, Databag> = Object.fromEntries(
+      units.map((unit, index) => [unit, unitBags[index]]),
+    );
+    const currentUrl = publishedUrl(ownData);
     const base = { relation, app, currentUrl };
     try {
       const request = parseIngressRequest(appData, unitData);
@@ -99,8 +109,10 @@ export async function readIngressRequirers(
 ): Promise<IngressRequirer[]> {
   const requirers: IngressRequirer[] = [];
   const seen = new Map<string, string>();
-  for (const relation of relations) {
-    const requirer = await readIngressRequirer(tools, event, ownApp, relation);
+  const read = await Promise.all(
+    relations.map((relation) => readIngressRequirer(tools, event, ownApp, relation)),
+  );
+  for (const requirer of read) {
     if (!requirer) continue;
     const name = requirer.backend?.app;
     const first = name === undefined ? undefined : seen.get(name);
@@ -121,7 +133,8 @@ export async function readIngressRequirers(
 /**
  * Every gateway-route requirer. Their hostnames share the Gateway's listeners: a requirer whose
  * hostnames would take the Gateway beyond what its listeners can serve is refused, not the
- * Gateway (the requirers before it, in relation order, keep theirs).
+ * Gateway (the requirers before it, in relation order, keep theirs). The databags are read at
+ * once (every hook-tool call is a process); the budget is counted in relation order.
  */
 export async function readRouteRequirers(
   tools: HookTools,
@@ -129,38 +142,51 @@ export async function readRouteRequirers(
   ownApp: string,
   relations: readonly RelationRef[],
 ): Promise<RouteRequirer[]> {
+  const read = await Promise.all(
+    relations.map((relation) =>
+      ifPresent(async () => {
+        const [app, current] = await Promise.all([
+          remoteApp(tools, event, relation),
+          tools.relationGet(relation, ownApp, true),
+        ]);
+        return { relation, app, current, data: await tools.relationGet(relation, app, true) };
+      })
+    ),
+  );
   const requirers: RouteRequirer[] = [];
   const served = new Set<string>();
-  for (const relation of relations) {
-    const requirer = await ifPresent(async () => {
-      const app = await remoteApp(tools, event, relation);
-      const current = await tools.relationGet(relation, ownApp, true);
-      try {
-        const { hostnames } = parseGatewayRouteRequest(
-          await tools.relationGet(relation, app, true),
-        );
-        // The Gateway's listener names embed each hostname: they must fit too.
-        for (const hostname of hostnames) {
-          const problem = listenerHostnameProblem(ownApp, normalHostname(hostname));
-          if (problem !== null) {
-            const error = `hostname ${JSON.stringify(hostname.slice(0, 100))} ${problem}`;
-            return { relation, app, hostnames: null, error, current };
-          }
-        }
-        const all = new Set([...served, ...hostnames.map(normalHostname)]);
-        if (all.size > MAX_GATEWAY_HOSTNAMES) {
-          const error = `asks for ${hostnames.length} hostname(s): with the other requirers' ` +
-            `that is more than the Gateway's listeners can serve (${MAX_GATEWAY_HOSTNAMES})`;
-          return { relation, app, hostnames: null, error, current };
-        }
-        for (const hostname of all) served.add(hostname);
-        return { relation, app, hostnames, error: null, current };
-      } catch (error) {
-        if (!(error instanceof GatewayRouteDataError)) throw error;
-        return { relation, app, hostnames: null, error: error.message, current };
-      }
-    });
-    if (requirer) requirers.push(requirer);
+  for (const found of read) {
+    if (found === null) continue;
+    const { relation, app, current } = found;
+    const refuse = (error: string) =>
+      requirers.push({ relation, app, hostnames: null, error, current });
+    let hostnames: readonly string[];
+    try {
+      hostnames = parseGatewayRouteRequest(found.data).hostnames;
+    } catch (error) {
+      if (!(error instanceof GatewayRouteDataError)) throw error;
+      refuse(error.message);
+      continue;
+    }
+    // The Gateway's listener names embed each hostname: they must fit too.
+    const problem = hostnames.map((hostname) => {
+      const why = listenerHostnameProblem(ownApp, normalHostname(hostname));
+      return why === null ? null : `hostname ${JSON.stringify(hostname.slice(0, 100))} ${why}`;
+    }).find((why) => why !== null);
+    if (problem) {
+      refuse(problem);
+      continue;
+    }
+    const all = new Set([...served, ...hostnames.map(normalHostname)]);
+    if (all.size > MAX_GATEWAY_HOSTNAMES) {
+      refuse(
+        `asks for ${hostnames.length} hostname(s): with the other requirers' ` +
+          `that is more than the Gateway's listeners can serve (${MAX_GATEWAY_HOSTNAMES})`,
+      );
+      continue;
+    }
+    for (const hostname of all) served.add(hostname);
+    requirers.push({ relation, app, hostnames, error: null, current });
   }
   return requirers;
 }

@@ -1,29 +1,14 @@
 /**
- * `KubeClient` over `@kubernetes/client-node`: the library loads the configuration (in-cluster
- * service account or kubeconfig) and authenticates requests (token files, client certificates,
- * exec plugins, TLS); the paths, bodies and error mapping are ours, so every request is exactly
- * the one intended (no discovery round-trips, no typed-model rewriting of bodies).
+ * `KubeClient` over `@kubernetes/client-node`, for kubeconfigs whose credentials only the library
+ * handles (exec, OIDC and auth-provider plugins, and the like; see `kubeconfig.ts`): the library
+ * loads the configuration and authenticates requests; the requests themselves are `rest.ts`'s,
+ * the same as the fetch transport's. Loaded only on that path: evaluating it costs about 100 ms.
  */
 import { HttpMethod, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { ClientOptions, KubeClient } from "./client.ts";
-import {
-  type FieldCause,
-  KubeError,
-  type KubeErrorKind,
-  type KubeObject,
-  type ResourceKind,
-} from "./types.ts";
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-const DEFAULT_TIMEOUT_MS = 10_000;
-
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
+import { createRestClient, type RestRequest, type RestResponse } from "./rest.ts";
+import { KubeError } from "./types.ts";
+import { isFile as fileExists, SERVICE_ACCOUNT_DIR } from "./kubeconfig.ts";
 
 /**
  * In a pod: the service account. Otherwise: the files named by KUBECONFIG. Anything else is a
@@ -94,233 +79,29 @@ export function loadKubeConfig(options: ClientOptions): KubeConfig {
 
 /** Exposes the configured transport of the generic API for our own requests. */
 class Transport extends KubernetesObjectApi {
-  async send(
-    method: HttpMethod,
-    path: string,
-    query: Record<string, string>,
-    body: unknown,
-    contentType: string | undefined,
-    timeoutMs: number,
-  ): Promise<{ status: number; text: string }> {
-    const context = this.configuration.baseServer.makeRequestContext(path, method);
-    for (const [name, value] of Object.entries(query)) context.setQueryParam(name, value);
+  async send(request: RestRequest): Promise<RestResponse> {
+    const method = HttpMethod[request.method];
+    const context = this.configuration.baseServer.makeRequestContext(request.path, method);
+    for (const [name, value] of Object.entries(request.query)) context.setQueryParam(name, value);
     context.setHeaderParam("Accept", "application/json");
-    if (body !== undefined) {
-      context.setHeaderParam("Content-Type", contentType ?? "application/json");
-      context.setBody(JSON.stringify(body));
+    if (request.body !== undefined) {
+      context.setHeaderParam("Content-Type", request.contentType ?? "application/json");
+      context.setBody(request.body);
     }
-    context.setSignal(AbortSignal.timeout(timeoutMs));
+    context.setSignal(request.signal);
     await this.configuration.authMethods.default?.applySecurityAuthentication(context);
     const response = await this.configuration.httpApi.send(context).toPromise();
     return { status: response.httpStatusCode, text: await response.body.text() };
   }
 }
 
-function basePath(kind: ResourceKind, namespace: string): string {
-  const root = kind.apiVersion.includes("/")
-    ? `/apis/${kind.apiVersion}`
-    : `/api/${kind.apiVersion}`;
-  return kind.namespaced
-    ? `${root}/namespaces/${namespace}/${kind.plural}`
-    : `${root}/${kind.plural}`;
-}
-
-const STATUS_KINDS: Record<number, KubeErrorKind> = {
-  403: "forbidden",
-  404: "not-found",
-  409: "conflict",
-  422: "invalid",
-};
-
-/** Turns a non-2xx answer into a KubeError carrying the API's reason, message and causes. */
-export function errorFromStatus(
-  status: number,
-  text: string,
-  verb: string,
-  object: string,
-): KubeError {
-  let reason: string | undefined;
-  let message = text.trim().slice(0, 500) || `HTTP ${status}`;
-  let causes: FieldCause[] = [];
-  try {
-    const body = JSON.parse(text) as {
-      reason?: string;
-      message?: string;
-      details?: { causes?: { field?: string; message?: string }[] };
-    };
-    reason = body.reason;
-    message = body.message ?? message;
-    causes = (body.details?.causes ?? []).map((cause) => ({
-      field: cause.field ?? "",
-      message: cause.message ?? "",
-    }));
-  } catch {
-    // Not a Status body (a proxy's HTML page, say): keep the text.
-  }
-  const kind = STATUS_KINDS[status] ?? (status >= 500 || status === 429 ? "unavailable" : "other");
-  return new KubeError(kind, message, { status, reason, causes, verb, object });
-}
-
-/** Network failures, TLS failures and timeouts: the API could not be reached. */
-function errorFromThrown(error: unknown, verb: string, object: string): KubeError {
-  if (error instanceof KubeError) return error;
-  const err = error as { name?: string; message?: string; cause?: { message?: string } };
-  const detail = [err.message, err.cause?.message].filter(Boolean).join(": ");
-  const timedOut = err.name === "TimeoutError" || err.name === "AbortError";
-  return new KubeError(
-    "unavailable",
-    timedOut
-      ? `timed out talking to the Kubernetes API`
-      : `cannot reach the Kubernetes API: ${detail}`,
-    { verb, object },
-  );
-}
-
+/** The client over client-node: for what only it does (exec, OIDC and auth-provider plugins). */
 export function createClientNodeClient(options: ClientOptions): KubeClient {
-  const kc = loadKubeConfig(options);
-  const transport = kc.makeApiClient(Transport);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const { namespace, fieldManager } = options;
-  let requests = 0;
-
-  async function call(
-    verb: string,
-    object: string,
-    method: HttpMethod,
-    path: string,
-    query: Record<string, string> = {},
-    body?: unknown,
-    contentType?: string,
-  ): Promise<{ status: number; json: unknown }> {
-    requests++;
-    let response: { status: number; text: string };
-    try {
-      response = await transport.send(method, path, query, body, contentType, timeoutMs);
-    } catch (error) {
-      throw errorFromThrown(error, verb, object);
-    }
-    if (response.status < 200 || response.status >= 300) {
-      throw errorFromStatus(response.status, response.text, verb, object);
-    }
-    try {
-      return { status: response.status, json: response.text ? JSON.parse(response.text) : null };
-    } catch {
-      throw new KubeError(
-        "other",
-        `the Kubernetes API answered ${verb} ${object} with invalid JSON`,
-        {
-          status: response.status,
-          verb,
-          object,
-        },
-      );
-    }
-  }
-
-  function asObject(value: unknown, verb: string, object: string): KubeObject {
-    const candidate = value as KubeObject | null;
-    if (
-      !candidate || typeof candidate !== "object" || typeof candidate.metadata?.name !== "string"
-    ) {
-      throw new KubeError("other", `the Kubernetes API answered ${verb} ${object} with no object`, {
-        verb,
-        object,
-      });
-    }
-    return candidate;
-  }
-
-  return {
-    namespace,
-    fieldManager,
-    get requests() {
-      return requests;
-    },
-
-    async get(kind, name) {
-      const object = `${kind.kind}/${name}`;
-      try {
-        const { json } = await call(
-          "get",
-          object,
-          HttpMethod.GET,
-          `${basePath(kind, namespace)}/${name}`,
-        );
-        return asObject(json, "get", object);
-      } catch (error) {
-        if (error instanceof KubeError && error.kind === "not-found") return null;
-        throw error;
-      }
-    },
-
-    async list(kind, labelSelector) {
-      const items: KubeObject[] = [];
-      let continueToken: string | undefined;
-      do {
-        const query: Record<string, string> = {};
-        if (labelSelector) query.labelSelector = labelSelector;
-        if (continueToken) query.continue = continueToken;
-        const { json } = await call(
-          "list",
-          kind.plural,
-          HttpMethod.GET,
-          basePath(kind, namespace),
-          query,
-        );
-        const list = json as { items?: KubeObject[]; metadata?: { continue?: string } } | null;
-        // Items of a list carry no apiVersion/kind; restore them so callers see whole objects.
-        for (const item of list?.items ?? []) {
-          const { apiVersion: _apiVersion, kind: _kind, ...rest } = item;
-          items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...rest });
-        }
-        continueToken = list?.metadata?.continue || undefined;
-      } while (continueToken);
-      return items;
-    },
-
-    async apply(kind, desired) {
-      const name = desired.metadata.name;
-      const object = `${kind.kind}/${name}`;
-      const body = {
-        ...desired,
-        apiVersion: kind.apiVersion,
-        kind: kind.kind,
-        metadata: { ...desired.metadata, ...(kind.namespaced ? { namespace } : {}) },
-      };
-      const { json } = await call(
-        "apply",
-        object,
-        HttpMethod.PATCH,
-        `${basePath(kind, namespace)}/${name}`,
-        { fieldManager, force: "true" },
-        body,
-        "application/apply-patch+yaml",
-      );
-      return asObject(json, "apply", object);
-    },
-
-    async mergePatch(kind, name, patch) {
-      const object = `${kind.kind}/${name}`;
-      const { json } = await call(
-        "patch",
-        object,
-        HttpMethod.PATCH,
-        `${basePath(kind, namespace)}/${name}`,
-        { fieldManager },
-        patch,
-        "application/merge-patch+json",
-      );
-      return asObject(json, "patch", object);
-    },
-
-    async delete(kind, name) {
-      const object = `${kind.kind}/${name}`;
-      try {
-        await call("delete", object, HttpMethod.DELETE, `${basePath(kind, namespace)}/${name}`);
-      } catch (error) {
-        if (error instanceof KubeError && error.kind === "not-found") return;
-        throw error;
-      }
-    },
-  };
+  const transport = loadKubeConfig(options).makeApiClient(Transport);
+  return createRestClient({
+    namespace: options.namespace,
+    fieldManager: options.fieldManager,
+    requestTimeoutMs: options.timeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+  }, (request) => transport.send(request));
 }

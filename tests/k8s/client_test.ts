@@ -1,11 +1,11 @@
 /**
- * The Kubernetes client and the owned-object reconcile over HTTP against the fake API server
- * (real client-node underneath): requests sent, SSA field removal, garbage collection, clashes,
- * and every error kind.
+ * The Kubernetes client and the owned-object reconcile against the fake API server over HTTPS,
+ * each test once per transport (fetch, and the real client-node): requests sent, SSA field
+ * removal, garbage collection, clashes, and every error kind.
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import type { KubeClient } from "../../src/k8s/client.ts";
-import { createClientNodeClient, loadKubeConfig } from "../../src/k8s/client_node.ts";
+import { connect, type KubeClient, TRANSPORTS } from "../../src/k8s/client.ts";
+import { loadKubeConfig } from "../../src/k8s/client_node.ts";
 import { MANAGED_BY, reconcileOwned, withOwnership } from "../../src/k8s/reconcile.ts";
 import { KINDS, KubeError, type KubeObject } from "../../src/k8s/types.ts";
 import { type FakeApiServer, startFakeApiServer } from "../harness/k8s/mod.ts";
@@ -22,24 +22,31 @@ await Deno.mkdir(`${SA_ROOT}${SA_PATH}`, { recursive: true });
 await Deno.writeTextFile(`${SA_ROOT}${SA_PATH}/token`, "token");
 await Deno.writeTextFile(`${SA_ROOT}${SA_PATH}/ca.crt`, "ca");
 
+/** Runs the test once per transport, each against a new HTTPS server, with a token kubeconfig. */
 async function withServer(
   test: (server: FakeApiServer, client: KubeClient) => Promise<void>,
   timeoutMs?: number,
 ): Promise<void> {
-  const server = await startFakeApiServer({ namespaces: [NS] });
-  const dir = await Deno.makeTempDir();
-  try {
-    await server.writeKubeconfig(`${dir}/config`, NS);
-    const client = createClientNodeClient({
-      namespace: NS,
-      fieldManager: APP,
-      env: { KUBECONFIG: `${dir}/config` },
-      timeoutMs,
-    });
-    await test(server, client);
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
+  for (const transport of TRANSPORTS) {
+    const server = await startFakeApiServer({ namespaces: [NS], tls: true });
+    const dir = await Deno.makeTempDir();
+    try {
+      await server.writeKubeconfig(`${dir}/config`, NS);
+      const client = await connect({
+        namespace: NS,
+        fieldManager: APP,
+        env: { KUBECONFIG: `${dir}/config` },
+        timeoutMs,
+        transport,
+      });
+      await test(server, client);
+    } catch (error) {
+      if (error instanceof Error) error.message = `[${transport}] ${error.message}`;
+      throw error;
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 }
 
@@ -359,71 +366,71 @@ Deno.test(
 );
 
 Deno.test("connection refused is unavailable", opts, async () => {
-  const server = await startFakeApiServer({ namespaces: [NS] });
+  const server = await startFakeApiServer({ namespaces: [NS], tls: true });
   const dir = await Deno.makeTempDir();
   await server.writeKubeconfig(`${dir}/config`, NS);
   await server.close();
   try {
-    const client = createClientNodeClient({
-      namespace: NS,
-      fieldManager: APP,
-      env: { KUBECONFIG: `${dir}/config` },
-    });
-    await failsWith(
-      client.list(KINDS.service),
-      "unavailable",
-      (error) => ok(/cannot reach/.test(error.message)),
-    );
+    for (const transport of TRANSPORTS) {
+      const client = await connect({
+        namespace: NS,
+        fieldManager: APP,
+        env: { KUBECONFIG: `${dir}/config` },
+        transport,
+      });
+      await failsWith(
+        client.list(KINDS.service),
+        "unavailable",
+        (error) => ok(/cannot reach/.test(error.message), `${transport}: ${error.message}`),
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("missing or broken configuration is a clear error, never a localhost fallback", () => {
-  const make = (env: Record<string, string>, serviceAccountPrefix?: string) => () =>
-    createClientNodeClient({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix });
+Deno.test("missing or broken configuration is a clear error, never a localhost fallback", async () => {
   const configError = (pattern: RegExp) => (error: unknown) => {
     ok(error instanceof KubeError && error.kind === "config", String(error));
     ok(pattern.test(error.message), error.message);
     return true;
   };
-  try {
-    make({})();
-    ok(false, "expected an error");
-  } catch (error) {
-    configError(/not running in a pod .* KUBECONFIG is not set/)(error);
-  }
-  for (
-    const [env, prefix, pattern] of [
-      [
-        { KUBECONFIG: "/nonexistent/config" },
-        undefined,
-        /missing file\(s\): \/nonexistent\/config/,
-      ],
-      [
-        { KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" },
-        "/nonexistent",
-        /service-account file/,
-      ],
-    ] as const
-  ) {
-    try {
-      make(env, prefix)();
-      ok(false, "expected an error");
-    } catch (error) {
-      configError(pattern)(error);
+  for (const transport of TRANSPORTS) {
+    const make = (env: Record<string, string>, serviceAccountPrefix?: string) =>
+      connect({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix, transport });
+    await rejects(make({}), configError(/not running in a pod .* KUBECONFIG is not set/));
+    for (
+      const [env, prefix, pattern] of [
+        [
+          { KUBECONFIG: "/nonexistent/config" },
+          undefined,
+          /missing file\(s\): \/nonexistent\/config/,
+        ],
+        [
+          { KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" },
+          "/nonexistent",
+          /service-account file/,
+        ],
+      ] as const
+    ) {
+      await rejects(make(env, prefix), configError(pattern));
     }
   }
 });
 
 Deno.test("a kubeconfig that is not one is a configuration error", async () => {
   const file = await Deno.makeTempFile();
-  await Deno.writeTextFile(file, "this: [is not a kubeconfig");
   try {
-    createClientNodeClient({ namespace: NS, fieldManager: APP, env: { KUBECONFIG: file } });
-    ok(false, "expected an error");
-  } catch (error) {
-    ok(error instanceof KubeError && error.kind === "config", String(error));
+    for (const text of ["this: [is not a kubeconfig", "[1, 2]", "clusters: 3", "{}"]) {
+      await Deno.writeTextFile(file, text);
+      for (const transport of TRANSPORTS) {
+        await rejects(
+          connect({ namespace: NS, fieldManager: APP, env: { KUBECONFIG: file }, transport }),
+          (error: unknown) => error instanceof KubeError && error.kind === "config",
+          `${transport}: ${text}`,
+        );
+      }
+    }
   } finally {
     await Deno.remove(file);
   }
@@ -458,19 +465,22 @@ Deno.test("in a pod the API server, CA and rotating token come from the service 
 });
 
 Deno.test("404 outside get and delete is not-found, with the API's message", opts, async () => {
-  const server = await startFakeApiServer({ namespaces: [NS] });
+  const server = await startFakeApiServer({ namespaces: [NS], tls: true });
   const dir = await Deno.makeTempDir();
   try {
     await server.writeKubeconfig(`${dir}/config`, NS);
-    const client = createClientNodeClient({
-      namespace: "no-such-model",
-      fieldManager: APP,
-      env: { KUBECONFIG: `${dir}/config` },
-    });
-    await failsWith(client.apply(KINDS.service, service("svc", [80])), "not-found", (error) => {
-      strictEqual(error.details.status, 404);
-      ok(error.message.includes('namespaces "no-such-model" not found'), error.message);
-    });
+    for (const transport of TRANSPORTS) {
+      const client = await connect({
+        namespace: "no-such-model",
+        fieldManager: APP,
+        env: { KUBECONFIG: `${dir}/config` },
+        transport,
+      });
+      await failsWith(client.apply(KINDS.service, service("svc", [80])), "not-found", (error) => {
+        strictEqual(error.details.status, 404);
+        ok(error.message.includes('namespaces "no-such-model" not found'), error.message);
+      });
+    }
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });

@@ -1,14 +1,25 @@
 /**
- * The fake Kubernetes API server over plain HTTP on 127.0.0.1: bearer-token authentication,
+ * The fake Kubernetes API server on 127.0.0.1, over plain HTTP or (option `tls`) HTTPS with its
+ * own CA, as a real API server: bearer-token or client-certificate authentication,
  * legacy discovery (/api, /apis, group and group-version resource lists), resource endpoints
  * served by the Store, RBAC-like denials, fault injection (error statuses, or requests that are
  * never answered until the client gives up or the server closes) and a request log.
  *
- * It uses node:http rather than Deno.serve because a hung request must be droppable at the
- * socket level on close() (a real server vanishing), which Deno.serve cannot do.
+ * It uses node:http and node:https rather than Deno.serve because a hung request must be
+ * droppable at the socket level on close() (a real server vanishing), which Deno.serve cannot
+ * do, and because Deno.serve cannot ask for a client certificate. Deno's node:tls hands over the
+ * client's certificate but does not verify it (`authorized` stays false, with
+ * UNABLE_TO_VERIFY_LEAF_SIGNATURE, even for a certificate the CA did issue), so the server checks
+ * the certificate's signature against its CA itself.
  */
 
 import http from "node:http";
+import https from "node:https";
+import { verifyIssuedBy } from "../../../src/tls/certificate.ts";
+import { createCsr } from "../../../src/tls/csr.ts";
+import { generatePrivateKey } from "../../../src/tls/keys.ts";
+import { derToPem } from "../../../src/tls/pem.ts";
+import { createTestCa } from "../tls_ca.ts";
 import type { AddressInfo, Socket } from "node:net";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import {
@@ -53,6 +64,10 @@ export interface RequestRecord {
   userAgent?: string;
   /** The request matched a `timeout` fault and was never answered. */
   hung?: boolean;
+  /** How the client authenticated, when it did. */
+  authenticatedBy?: "token" | "client-certificate";
+  /** The common name of the client certificate presented and verified, if any. */
+  clientCertificate?: string;
 }
 
 /** An RBAC-like denial: requests matching every given field get 403 Forbidden. */
@@ -99,20 +114,51 @@ export interface FakeApiServerOptions {
   token?: string;
   /** The user name shown in Forbidden messages. */
   user?: string;
+  /** Serve HTTPS with a new CA (and accept client certificates it issued), as a real server. */
+  tls?: boolean;
+}
+
+/** How a kubeconfig written by the fake authenticates. */
+export interface KubeconfigOptions {
+  /** `token` (default), `token-file` (needs `tokenFile`), or `client-certificate` (HTTPS only). */
+  auth?: "token" | "token-file" | "client-certificate";
+  /** For `token-file`: where the token is (the kubeconfig names it; the test writes it). */
+  tokenFile?: string;
+  /** `yaml` (default, as kubectl writes it) or `json` (also a valid kubeconfig). */
+  format?: "yaml" | "json";
+}
+
+/** The server's TLS material (HTTPS only). */
+export interface FakeApiServerTls {
+  /** The CA that issued the server's certificate and the client certificates it accepts. */
+  readonly caPem: string;
+  /** A client certificate for the server's user, and its key (PKCS#1). */
+  readonly clientCertPem: string;
+  readonly clientKeyPem: string;
+  /** Issues another client certificate (common name = user name) with its key. */
+  issueClientCertificate(commonName: string): Promise<{ certPem: string; keyPem: string }>;
 }
 
 /** A running fake API server. */
 export interface FakeApiServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://…` with `tls`. */
   readonly url: string;
+  /** The bearer token accepted now (see `rotateToken`). */
   readonly token: string;
+  /** TLS material, with `tls`. */
+  readonly tls: FakeApiServerTls | undefined;
+  /** Accepts only `token` from now on, as when a projected service-account token rotates. */
+  rotateToken(token: string): void;
   /** Every request so far, in arrival order (including discovery). */
   readonly requests: RequestRecord[];
   /** The registry (resource types, and offline validation through `registry.validate`). */
   readonly registry: Registry;
-  /** A kubeconfig (YAML) for this server: token auth, TLS verification off, given namespace. */
-  kubeconfig(namespace?: string): string;
-  writeKubeconfig(path: string, namespace?: string): Promise<void>;
+  /**
+   * A kubeconfig (YAML) for this server with the given namespace: over HTTPS it trusts the
+   * server's CA; over HTTP it says to skip TLS verification (as client-node requires).
+   */
+  kubeconfig(namespace?: string, options?: KubeconfigOptions): string;
+  writeKubeconfig(path: string, namespace?: string, options?: KubeconfigOptions): Promise<void>;
   /** Clears the request log. */
   resetLog(): void;
   /** Resource requests only (discovery excluded), optionally filtered. */
@@ -226,24 +272,41 @@ function resourceEntries(rts: ResourceType[]): JsonObject[] {
 class Server implements FakeApiServer {
   readonly requests: RequestRecord[] = [];
   url = "";
-  readonly token: string;
+  token: string;
   private denies: DenyRule[] = [];
   private faults: FaultRule[] = [];
   private waiters: { pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }[] =
     [];
   private sockets = new Set<Socket>();
-  private http: http.Server;
+  private http: http.Server | https.Server;
   private store: Store;
   private user: string;
+  /** Per TLS connection: the verified client certificate's common name, or null. */
+  private peers = new WeakMap<Socket, Promise<string | null>>();
 
-  constructor(readonly registry: Registry, opts: FakeApiServerOptions) {
+  constructor(
+    readonly registry: Registry,
+    opts: FakeApiServerOptions,
+    readonly tls: (FakeApiServerTls & { serverCertPem: string; serverKeyPem: string }) | undefined,
+  ) {
     this.store = new Store(registry);
     this.token = opts.token ?? "fake-token";
     this.user = opts.user ?? "system:serviceaccount:default:fake-client";
     // The namespaces every cluster has, plus the ones the test asks for.
     for (const ns of [...SYSTEM_NAMESPACES, ...(opts.namespaces ?? [])]) this.addNamespace(ns);
-    this.http = http.createServer((req, res) => this.onRequest(req, res));
-    this.http.on("connection", (s: Socket) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) =>
+      this.onRequest(req, res);
+    this.http = tls
+      ? https.createServer({
+        key: tls.serverKeyPem,
+        cert: tls.serverCertPem,
+        ca: tls.caPem,
+        // Ask for a client certificate, but let token clients in without one.
+        requestCert: true,
+        rejectUnauthorized: false,
+      }, handler)
+      : http.createServer(handler);
+    this.http.on(tls ? "secureConnection" : "connection", (s: Socket) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
@@ -252,26 +315,53 @@ class Server implements FakeApiServer {
   async listen(): Promise<void> {
     await new Promise<void>((resolve) => this.http.listen(0, "127.0.0.1", resolve));
     const addr = this.http.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${addr.port}`;
+    this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${addr.port}`;
   }
 
-  kubeconfig(namespace = "default"): string {
-    return stringifyYaml({
+  rotateToken(token: string): void {
+    this.token = token;
+  }
+
+  kubeconfig(namespace = "default", options: KubeconfigOptions = {}): string {
+    const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+    const cluster = this.tls
+      ? { server: this.url, "certificate-authority-data": base64(this.tls.caPem) }
+      : { server: this.url, "insecure-skip-tls-verify": true };
+    let user: Record<string, string>;
+    switch (options.auth ?? "token") {
+      case "token":
+        user = { token: this.token };
+        break;
+      case "token-file":
+        if (!options.tokenFile) throw new Error("a token-file kubeconfig needs tokenFile");
+        // client-go (kubectl) reads `tokenFile`, client-node reads `token-file`.
+        user = { tokenFile: options.tokenFile, "token-file": options.tokenFile };
+        break;
+      case "client-certificate":
+        if (!this.tls) throw new Error("client certificates need a server started with tls");
+        user = {
+          "client-certificate-data": base64(this.tls.clientCertPem),
+          "client-key-data": base64(this.tls.clientKeyPem),
+        };
+        break;
+    }
+    return (options.format === "json" ? JSON.stringify : stringifyYaml)({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{
-        name: "fake",
-        cluster: { server: this.url, "insecure-skip-tls-verify": true },
-      }],
-      users: [{ name: "fake", user: { token: this.token } }],
+      clusters: [{ name: "fake", cluster }],
+      users: [{ name: "fake", user }],
       contexts: [{ name: "fake", context: { cluster: "fake", user: "fake", namespace } }],
       "current-context": "fake",
       preferences: {},
     });
   }
 
-  async writeKubeconfig(path: string, namespace = "default"): Promise<void> {
-    await Deno.writeTextFile(path, this.kubeconfig(namespace));
+  async writeKubeconfig(
+    path: string,
+    namespace = "default",
+    options: KubeconfigOptions = {},
+  ): Promise<void> {
+    await Deno.writeTextFile(path, this.kubeconfig(namespace, options));
   }
 
   resetLog(): void {
@@ -350,13 +440,37 @@ class Server implements FakeApiServer {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Uint8Array[] = [];
     req.on("data", (c: Uint8Array) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = new TextDecoder().decode(concat(chunks));
-      this.process(req, res, body);
+      const peer = await this.clientCertificate(req.socket);
+      this.process(req, res, body, peer);
     });
   }
 
-  private process(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  /** The common name of the connection's client certificate, if the CA issued it. */
+  private clientCertificate(socket: Socket): Promise<string | null> {
+    if (!this.tls) return Promise.resolve(null);
+    let known = this.peers.get(socket);
+    if (!known) {
+      const caPem = this.tls.caPem;
+      const peer = (socket as unknown as {
+        getPeerCertificate(): { raw?: Uint8Array; subject?: { CN?: string } } | null;
+      }).getPeerCertificate();
+      known = peer?.raw?.length
+        ? verifyIssuedBy(derToPem(peer.raw, "CERTIFICATE"), caPem)
+          .then((issued) => issued ? peer.subject?.CN ?? "" : null, () => null)
+        : Promise.resolve(null);
+      this.peers.set(socket, known);
+    }
+    return known;
+  }
+
+  private process(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: string,
+    peer: string | null,
+  ): void {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = (req.method ?? "GET").toUpperCase();
     const header = (n: string) => {
@@ -422,8 +536,13 @@ class Server implements FakeApiServer {
       record.discovery = true;
     }
 
-    // Authentication comes first, as on a real server.
-    if (header("authorization") !== `Bearer ${this.token}`) {
+    // Authentication comes first, as on a real server: a token, else a client certificate.
+    if (peer !== null) record.clientCertificate = peer;
+    if (header("authorization") === `Bearer ${this.token}`) {
+      record.authenticatedBy = "token";
+    } else if (peer !== null && header("authorization") === undefined) {
+      record.authenticatedBy = "client-certificate";
+    } else {
       this.notify(record);
       sendError(unauthorized());
       return;
@@ -692,10 +811,43 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** TLS material by user: RSA keys take a while to make, and tests start many servers. */
+const tlsMaterial = new Map<string, ReturnType<typeof makeServerTls>>();
+
+function serverTls(user: string): ReturnType<typeof makeServerTls> {
+  let material = tlsMaterial.get(user);
+  if (!material) {
+    material = makeServerTls(user);
+    tlsMaterial.set(user, material);
+  }
+  return material;
+}
+
+async function makeServerTls(user: string) {
+  const ca = await createTestCa({ commonName: "fake-kube-apiserver-ca" });
+  const issue = async (commonName: string, ipAddresses: string[] = []) => {
+    const keyPem = await generatePrivateKey();
+    const certPem = await ca.sign(await createCsr(keyPem, { commonName, ipAddresses }));
+    return { certPem, keyPem };
+  };
+  const [server, client] = await Promise.all([issue("127.0.0.1", ["127.0.0.1"]), issue(user)]);
+  return {
+    caPem: ca.caPem,
+    serverCertPem: server.certPem,
+    serverKeyPem: server.keyPem,
+    clientCertPem: client.certPem,
+    clientKeyPem: client.keyPem,
+    issueClientCertificate: (commonName: string) => issue(commonName),
+  };
+}
+
 /** Starts a fake API server on 127.0.0.1 with a random port. */
 export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
   const registry = await loadRegistry(opts.crdsDir, { gatewayApi: opts.gatewayApi });
-  const s = new Server(registry, opts);
+  const tls = opts.tls
+    ? await serverTls(opts.user ?? "system:serviceaccount:default:fake-client")
+    : undefined;
+  const s = new Server(registry, opts, tls);
   await s.listen();
   return s;
 }
