@@ -7,7 +7,7 @@
  */
 import type { Connector } from "./charm.ts";
 import type { ToolRunner } from "./juju/runner.ts";
-import type { KubeClient } from "./k8s/client.ts";
+import type { KubeClient } from "./k8s/types.ts";
 
 /** Wall time during which at least one of a kind of call was in flight (`within`: also counted
  * on that clock, so that a union of kinds can be timed too). */

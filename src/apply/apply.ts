@@ -16,7 +16,7 @@ import { ifPresent } from "../gather/relations.ts";
 import { renderCertificateRequests } from "../interfaces/tls_certificates.ts";
 import { HookToolError } from "../juju/errors.ts";
 import type { HookTools } from "../juju/tools.ts";
-import type { KubeClient } from "../k8s/client.ts";
+import type { KubeClient } from "../k8s/types.ts";
 import { reconcileOwned } from "../k8s/reconcile.ts";
 import { KubeError, type KubeObject } from "../k8s/types.ts";
 import { ipVersion } from "../net.ts";

@@ -7,7 +7,7 @@
 import { parseConfig } from "../config.ts";
 import type { HookContext } from "../juju/context.ts";
 import type { HookTools, RelationRef } from "../juju/tools.ts";
-import type { KubeClient } from "../k8s/client.ts";
+import type { KubeClient } from "../k8s/types.ts";
 import { listOwned } from "../k8s/reconcile.ts";
 import { KINDS, KubeError, type KubeObject, type ResourceKind } from "../k8s/types.ts";
 import { validateBeforeCluster } from "../validation.ts";

@@ -4,7 +4,7 @@
  * service account and for kubeconfigs with token or certificate credentials: it loads in about
  * 1 ms where client-node takes about 100 ms.
  */
-import type { ClientOptions, KubeClient } from "./client.ts";
+import type { ClientOptions, KubeClient } from "./types.ts";
 import type { DirectConfig } from "./kubeconfig.ts";
 import { createRestClient, type RestRequest, type RestResponse } from "./rest.ts";
 import { KubeError } from "./types.ts";

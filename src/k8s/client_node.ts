@@ -5,7 +5,7 @@
  * the same as the fetch transport's. Loaded only on that path: evaluating it costs about 100 ms.
  */
 import { HttpMethod, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
-import type { ClientOptions, KubeClient } from "./client.ts";
+import type { ClientOptions, KubeClient } from "./types.ts";
 import { createRestClient, type RestRequest, type RestResponse } from "./rest.ts";
 import { KubeError } from "./types.ts";
 import { isFile as fileExists, SERVICE_ACCOUNT_DIR } from "./kubeconfig.ts";

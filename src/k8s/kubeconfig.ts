@@ -6,7 +6,7 @@
  * to client-node, which is loaded only then. A pod's projected token rotates: it is read again
  * by every hook, since every hook connects anew.
  */
-import type { ClientOptions } from "./client.ts";
+import type { ClientOptions } from "./types.ts";
 import { KubeError } from "./types.ts";
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";

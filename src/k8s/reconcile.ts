@@ -4,7 +4,7 @@
  * alone (a steady-state reconcile writes nothing), and labelled objects no longer desired are
  * deleted. Objects without our label, or labelled for another application, are never touched.
  */
-import type { KubeClient } from "./client.ts";
+import type { KubeClient } from "./types.ts";
 import { KubeError, type KubeObject, type ResourceKind } from "./types.ts";
 
 export const MANAGED_BY = "gateway-api-integrator.charm.juju.is/managed-by";

@@ -4,7 +4,7 @@
  * one HTTP request. Both transports (`client_fetch.ts`, `client_node.ts`) use it, so they send
  * exactly the same requests and fail the same way.
  */
-import type { KubeClient } from "./client.ts";
+import type { KubeClient } from "./types.ts";
 import {
   type FieldCause,
   KubeError,

@@ -82,6 +82,43 @@ export class KubeError extends Error {
   }
 }
 
+export interface KubeClient {
+  /** The namespace of namespaced calls: the Juju model's. */
+  readonly namespace: string;
+  /** The field manager of every apply: the application name. */
+  readonly fieldManager: string;
+  /** One object, or null when it does not exist. */
+  get(kind: ResourceKind, name: string): Promise<KubeObject | null>;
+  /** Objects of a kind (in the namespace, or cluster-wide for cluster-scoped kinds). */
+  list(kind: ResourceKind, labelSelector?: string): Promise<KubeObject[]>;
+  /** Server-side apply with `force`: creates or updates, and removes fields no longer given. */
+  apply(kind: ResourceKind, object: KubeObject): Promise<KubeObject>;
+  /** A JSON merge patch (RFC 7386), as an Update by our field manager. */
+  mergePatch(kind: ResourceKind, name: string, patch: Record<string, unknown>): Promise<KubeObject>;
+  /** Deletes an object; one that is already gone is not an error. */
+  delete(kind: ResourceKind, name: string): Promise<void>;
+  /** The number of API requests sent so far (for logs and benchmarks). */
+  readonly requests: number;
+}
+
+export interface ClientOptions {
+  readonly namespace: string;
+  readonly fieldManager: string;
+  /** The process environment, to find in-cluster or kubeconfig configuration. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Per-request timeout (default 10 s); a request that takes longer fails as `unavailable`. */
+  readonly timeoutMs?: number;
+  /** Timeout of all requests together (default 30 s), so that a hook never hangs. */
+  readonly totalTimeoutMs?: number;
+  /** Which transport to use; by default the configuration decides. */
+  readonly transport?: Transport;
+  /** A directory the service-account path is under (tests put fake files there). */
+  readonly serviceAccountPrefix?: string;
+}
+
+export const TRANSPORTS = ["fetch", "client-node"] as const;
+export type Transport = typeof TRANSPORTS[number];
+
 /** `Kind/name` for messages. */
 export function describeObject(kind: ResourceKind, name: string): string {
   return `${kind.kind}/${name}`;
