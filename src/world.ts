@@ -5,7 +5,10 @@
  */
 import type { CharmConfig, ConfigError } from "./config.ts";
 import type { Backend } from "./gateway/objects.ts";
-import type { RequestError } from "./interfaces/tls_certificates.ts";
+import type {
+  ProvidedCertificate as ProvidedEntryOnTheWire,
+  RequestError,
+} from "./interfaces/tls_certificates.ts";
 import type { JujuEvent } from "./juju/context.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
@@ -49,12 +52,7 @@ export interface OwnCsr {
 }
 
 /** A certificate the provider published, with what parsing it told and its tracking secret. */
-export interface ProvidedCertificate {
-  readonly certificate: string;
-  readonly csr: string;
-  readonly ca: string;
-  readonly chain: readonly string[];
-  readonly revoked: boolean;
+export interface ProvidedCertificate extends ProvidedEntryOnTheWire {
   /** Null when the certificate does not parse. */
   readonly parsed: {
     readonly commonName: string | null;
@@ -139,7 +137,7 @@ export interface ReconcileWorld {
   readonly ingress: readonly IngressRequirer[];
   readonly routes: readonly RouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
-  /** Null when there is no certificates relation or the scope is `withdraw`. */
+  /** Null when there is no certificates relation, or the scope is `withdraw` and no renewal is due. */
   readonly certificates: CertificatesWorld | null;
   readonly expiring: ExpiringCertificate | null;
   /** Listed only in the full scope without a certificates relation. */

@@ -53,6 +53,19 @@ interface Connection {
   readonly cluster: ClusterWorld;
 }
 
+/** A client, or the configuration error that kept the hook from having one. */
+async function connectOrFail(
+  ctx: HookContext,
+  connect: Connector,
+): Promise<KubeClient | { error: KubeError }> {
+  try {
+    return await connect(ctx);
+  } catch (error) {
+    if (error instanceof KubeError) return { error };
+    throw error;
+  }
+}
+
 /** The lists, or the failure that stopped them. */
 async function settle(
   reads: readonly Promise<readonly KubeObject[]>[],
@@ -77,14 +90,9 @@ async function settle(
  * says the reconcile can run.
  */
 function startCluster(ctx: HookContext, connect: Connector) {
-  const started = (async () => {
-    let client: KubeClient;
-    try {
-      client = await connect(ctx);
-    } catch (error) {
-      if (error instanceof KubeError) return { client: null, cluster: { error } };
-      throw error;
-    }
+  const started = (async (): Promise<Connection> => {
+    const client = await connectOrFail(ctx, connect);
+    if ("error" in client) return { client: null, cluster: client };
     const read = await settle(
       WITHDRAWN_KINDS.map((kind) => listOwned(client, ctx.appName, kind)),
     );
@@ -134,13 +142,8 @@ async function readCluster(
   connect: Connector,
   kinds: readonly ResourceKind[],
 ): Promise<Connection> {
-  let client: KubeClient;
-  try {
-    client = await connect(ctx);
-  } catch (error) {
-    if (error instanceof KubeError) return { client: null, cluster: { error } };
-    throw error;
-  }
+  const client = await connectOrFail(ctx, connect);
+  if ("error" in client) return { client: null, cluster: client };
   const read = await settle(kinds.map((kind) => listOwned(client, ctx.appName, kind)));
   if ("error" in read) return { client, cluster: { error: read.error } };
   return {
@@ -207,24 +210,27 @@ async function gatherReconcile(
       validateBeforeCluster(config, integrations, appName) === null
     ? "full"
     : "withdraw";
-  const { client, cluster } = scope === "full" ? await kube.full() : await kube.withdraw();
-  const reachable = !("error" in cluster);
-  const expiring = await readExpiring(tools, ctx);
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
-  // TLS is read when the reconcile can use it, and for a renewal whatever the config says.
-  const readTls = certificateRelation !== null &&
-    ((scope === "full" && reachable) || expiring !== null);
-  let certificates = null;
-  if (readTls) {
-    const { readCertificates } = await import("./tls.ts");
-    certificates = await readCertificates(
-      tools,
-      certificateRelation,
-      appName,
-      await remoteApp(tools, event, certificateRelation),
-    );
-  }
-  const full = scope === "full" && reachable;
+  const full = scope === "full";
+  // The cluster's answers and the rest of Juju's are read at once.
+  const [{ client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+    full ? kube.full() : kube.withdraw(),
+    (async () => {
+      const expiring = await readExpiring(tools, ctx);
+      // TLS is read when the reconcile can use it, and for a renewal whatever the config says.
+      if (certificateRelation === null || !(full || expiring !== null)) {
+        return { expiring, certificates: null };
+      }
+      const { readCertificates } = await import("./tls.ts");
+      const provider = await remoteApp(tools, event, certificateRelation);
+      return {
+        expiring,
+        certificates: await readCertificates(tools, certificateRelation, appName, provider),
+      };
+    })(),
+    full ? readDnsRecords(tools, appName, dnsIds) : [],
+    full && certificateRelation === null ? readTlsSecrets(tools) : [],
+  ]);
   const world: ReconcileWorld = {
     kind: "reconcile",
     app: appName,
@@ -237,10 +243,10 @@ async function gatherReconcile(
     integrations,
     ingress,
     routes,
-    dnsRecords: full ? await readDnsRecords(tools, appName, dnsIds) : [],
-    certificates,
-    expiring,
-    tlsSecrets: full && certificateRelation === null ? await readTlsSecrets(tools) : [],
+    dnsRecords,
+    certificates: tls.certificates,
+    expiring: tls.expiring,
+    tlsSecrets,
     cluster,
     refused: [],
   };
