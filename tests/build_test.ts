@@ -80,6 +80,18 @@ Deno.test("--form bundle builds a launcher, the bundle and the Deno binary, and 
       ),
       "client-node is not reachable by a dynamic import",
     );
+    // Nor does any hook load `node:module` (about 20 ms) before it needs CommonJS: not with the
+    // entry, nor with the chunks the entry imports on demand (Kubernetes client, TLS), only with
+    // client-node's and the YAML parser's.
+    const entryText = Deno.readTextFileSync(`${result.out}/bin/gateway-api-integrator.js`);
+    const onDemand = [...entryText.matchAll(/import\("\.\/([^"]+)"\)/g)].map((m) => m[1]);
+    ok(onDemand.length >= 3, `dynamic imports of the entry: ${onDemand.join(", ")}`);
+    for (const root of ["gateway-api-integrator.js", ...onDemand]) {
+      for (const name of staticClosure(`${result.out}/bin`, root)) {
+        const text = Deno.readTextFileSync(`${result.out}/bin/${name}`);
+        ok(!text.includes('"node:module"'), `${root} loads node:module through ${name}`);
+      }
+    }
   } finally {
     await Deno.remove(result.out, { recursive: true });
   }
