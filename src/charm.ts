@@ -7,7 +7,8 @@ import { applyCluster, applyJuju } from "./apply/apply.ts";
 import { decide } from "./decide/decide.ts";
 import { describeError } from "./decide/errors.ts";
 import { type Connector, gather } from "./gather/gather.ts";
-import type { HookContext, JujuEvent } from "./juju/context.ts";
+import { runs } from "./events.ts";
+import type { HookContext } from "./juju/context.ts";
 import type { HookTools } from "./juju/tools.ts";
 import { report } from "./report/report.ts";
 
@@ -28,22 +29,6 @@ export const connectFromEnvironment: Connector = async (ctx) => {
     ...tuningFromEnv(env),
   });
 };
-
-/** Events that run the pass: the reconcile for most, the cleanup for `remove`, and actions.
- * `stop`, secret events other than changed/expired and unknown hooks do nothing. */
-function runs(event: JujuEvent): boolean {
-  switch (event.kind) {
-    case "lifecycle":
-      return event.hook !== "stop";
-    case "relation":
-    case "action":
-      return true;
-    case "secret":
-      return event.phase === "changed" || event.phase === "expired";
-    default:
-      return false;
-  }
-}
 
 /** One pass: gather → decide → apply → report. When the API refuses objects of requirers, the
  * decision is taken again knowing it (their requirers are left out, the others applied), until

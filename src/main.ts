@@ -1,11 +1,10 @@
 /**
  * Entry point of the charm executable: Juju runs `dispatch` with no arguments and the event in
- * the environment. Reads the context, handles the event and exits with its code.
+ * the environment. Reads the context, handles the event and exits with its code. The charm is
+ * loaded only for an event it acts on (a hook with nothing to do costs no module evaluation).
  */
-import { connectFromEnvironment, handleEvent } from "./charm.ts";
+import { runs } from "./events.ts";
 import { ContextError, readContext } from "./juju/context.ts";
-import { processToolRunner } from "./juju/runner.ts";
-import { createHookTools } from "./juju/tools.ts";
 
 async function main(): Promise<number> {
   let ctx;
@@ -16,6 +15,13 @@ async function main(): Promise<number> {
     console.error(`gateway-api-integrator: not a Juju hook environment: ${error.message}`);
     return 2;
   }
+  if (!runs(ctx.event)) return 0;
+  const [{ connectFromEnvironment, handleEvent }, { processToolRunner }, { createHookTools }] =
+    await Promise.all([
+      import("./charm.ts"),
+      import("./juju/runner.ts"),
+      import("./juju/tools.ts"),
+    ]);
   if (Deno.env.get("GATEWAY_API_INTEGRATOR_TRACE") !== "1") {
     return await handleEvent(ctx, createHookTools(processToolRunner(), ctx));
   }
