@@ -24,8 +24,10 @@ export interface KubeClient {
   mergePatch(kind: ResourceKind, name: string, patch: Record<string, unknown>): Promise<KubeObject>;
   /** Deletes an object; one that is already gone is not an error. */
   delete(kind: ResourceKind, name: string): Promise<void>;
-  /** The number of API requests sent so far (for logs and benchmarks). */
+  /** The number of API requests sent so far, retries included (for logs and benchmarks). */
   readonly requests: number;
+  /** How many of those requests were retries of a failed one. */
+  readonly retries: number;
 }
 
 export interface ClientOptions {
@@ -37,6 +39,8 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** Timeout of all requests together (default 30 s), so that a hook never hangs. */
   readonly totalTimeoutMs?: number;
+  /** Longest wait before retrying a request, a `Retry-After` included (default 1 s). */
+  readonly maxRetryDelayMs?: number;
   /** Which transport to use; by default the configuration decides. */
   readonly transport?: Transport;
   /** A directory the service-account path is under (tests put fake files there). */
@@ -49,12 +53,13 @@ export type Transport = typeof TRANSPORTS[number];
 /**
  * Settings for tests and for comparing transports, from the environment:
  * `GATEWAY_API_INTEGRATOR_K8S_TRANSPORT` (`fetch` or `client-node`),
- * `GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS` (per request) and
- * `GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS` (all requests of a hook).
+ * `GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS` (per request),
+ * `GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS` (all requests of a hook) and
+ * `GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS` (the longest wait before a retry).
  */
 export function tuningFromEnv(
   env: Readonly<Record<string, string | undefined>>,
-): Pick<ClientOptions, "transport" | "timeoutMs" | "totalTimeoutMs"> {
+): Pick<ClientOptions, "transport" | "timeoutMs" | "totalTimeoutMs" | "maxRetryDelayMs"> {
   const transport = env.GATEWAY_API_INTEGRATOR_K8S_TRANSPORT;
   if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
     throw new KubeError(
@@ -75,6 +80,7 @@ export function tuningFromEnv(
     transport: transport as Transport | undefined,
     timeoutMs: millis("GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS"),
     totalTimeoutMs: millis("GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS"),
+    maxRetryDelayMs: millis("GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS"),
   };
 }
 
