@@ -910,9 +910,18 @@ async function makeServerTls(user: string) {
   };
 }
 
+/** Registries by CRD directory: reading the CRDs takes ~150 ms, and a Registry is read-only. */
+const registries = new Map<string, Promise<Registry>>();
+
 /** Starts a fake API server on 127.0.0.1 with a random port. */
 export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
-  const registry = await loadRegistry(opts.crdsDir, { gatewayApi: opts.gatewayApi });
+  const key = `${opts.gatewayApi !== false}:${opts.crdsDir ?? ""}`;
+  let loading = registries.get(key);
+  if (!loading) {
+    loading = loadRegistry(opts.crdsDir, { gatewayApi: opts.gatewayApi });
+    registries.set(key, loading);
+  }
+  const registry = await loading;
   const tls = opts.tls
     ? await serverTls(opts.user ?? "system:serviceaccount:default:fake-client")
     : undefined;
