@@ -56,7 +56,7 @@ export const FAULTS: readonly FaultRule[] = [
 
 /** Short bounds so that stalled requests cost little; retries wait at most 20 ms. */
 const TUNING = {
-  GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS: "300",
+  GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS: "200",
   GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS: "5000",
   GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS: "20",
 };
@@ -124,7 +124,10 @@ export interface Figures {
   /** Converging and baseline hooks, run without faults. */
   cleanHooks: number;
   faults: Record<string, number>;
+  /** Resource requests sent while faults were injected. */
   requests: number;
+  /** Other requests (discovery) sent meanwhile. */
+  otherRequests: number;
   violations: number;
 }
 
@@ -136,6 +139,7 @@ export function emptyFigures(): Figures {
     cleanHooks: 0,
     faults: {},
     requests: 0,
+    otherRequests: 0,
     violations: 0,
   };
 }
@@ -259,7 +263,12 @@ async function hook(runner: Runner, state: JujuState, event: HookEvent): Promise
     if (runner.faulty) runner.figures.hooks++;
     else runner.figures.cleanHooks++;
     for (const request of runner.cluster.server.requests.slice(before)) {
+      // The rate applies to resource requests; discovery and the like are not counted.
       if (!runner.faulty) continue;
+      if (request.verb === undefined) {
+        runner.figures.otherRequests++;
+        continue;
+      }
       runner.figures.requests++;
       if (request.fault) {
         runner.figures.faults[request.fault] = (runner.figures.faults[request.fault] ?? 0) + 1;
