@@ -856,9 +856,16 @@ function matches(f: FaultRule, r: RequestRecord): boolean {
     (f.resource === undefined || f.resource === r.resource);
 }
 
-/** A small seeded PRNG (mulberry32): uniform numbers in [0, 1). */
+/**
+ * A small seeded PRNG (mulberry32): uniform numbers in [0, 1). The seed goes through murmur3's
+ * finalizer first: mulberry32's first outputs from small seeds (0, 1, 2 …, which generated seeds
+ * often are) are biased, and a sequence draws only a few dozen numbers.
+ */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
+  a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35) >>> 0;
+  a = (a ^ (a >>> 16)) >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
