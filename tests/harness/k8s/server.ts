@@ -446,7 +446,7 @@ class Server implements FakeApiServer {
   faultRandomly(spec: RandomFaults): void {
     this.random = {
       spec: { ...spec, faults: spec.faults.map((f) => ({ ...f })) },
-      next: mulberry32(spec.seed),
+      next: seededRandom(spec.seed),
     };
   }
 
@@ -861,7 +861,7 @@ function matches(f: FaultRule, r: RequestRecord): boolean {
  * finalizer first: mulberry32's first outputs from small seeds (0, 1, 2 …, which generated seeds
  * often are) are biased, and a sequence draws only a few dozen numbers.
  */
-function mulberry32(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
   a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35) >>> 0;
