@@ -84,6 +84,9 @@ export function createTrace(runner: ToolRunner, connect: Connector): Trace {
         get requests() {
           return client.requests;
         },
+        get retries() {
+          return client.retries;
+        },
         get: timed(client.get.bind(client)),
         list: timed(client.list.bind(client)),
         apply: timed(client.apply.bind(client)),

@@ -392,7 +392,7 @@ Deno.test("any 403 from the API blocks with the trust message", () =>
 
 Deno.test("an unreachable API fails the hook so Juju retries it", () =>
   withCluster(async (cluster) => {
-    cluster.server.fault({ method: "GET", status: 503, times: 10 });
+    cluster.server.fault({ method: "GET", status: 503 });
     const result = await run(cluster, { leader: true, config: CONFIG });
     strictEqual(result.exitCode, 1);
     ok(

@@ -21,12 +21,13 @@ export { TRANSPORTS } from "./types.ts";
 /**
  * Settings for tests and for comparing transports, from the environment:
  * `GATEWAY_API_INTEGRATOR_K8S_TRANSPORT` (`fetch` or `client-node`),
- * `GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS` (per request) and
- * `GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS` (all requests of a hook).
+ * `GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS` (per request),
+ * `GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS` (all requests of a hook) and
+ * `GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS` (the longest wait before a retry).
  */
 export function tuningFromEnv(
   env: Readonly<Record<string, string | undefined>>,
-): Pick<ClientOptions, "transport" | "timeoutMs" | "totalTimeoutMs"> {
+): Pick<ClientOptions, "transport" | "timeoutMs" | "totalTimeoutMs" | "maxRetryDelayMs"> {
   const transport = env.GATEWAY_API_INTEGRATOR_K8S_TRANSPORT;
   if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
     throw new KubeError(
@@ -47,6 +48,7 @@ export function tuningFromEnv(
     transport: transport as Transport | undefined,
     timeoutMs: millis("GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS"),
     totalTimeoutMs: millis("GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS"),
+    maxRetryDelayMs: millis("GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS"),
   };
 }
 

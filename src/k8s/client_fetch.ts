@@ -45,7 +45,8 @@ export function createFetchClient(config: DirectConfig, options: ClientOptions):
       signal: request.signal,
       ...(client ? { client } : {}),
     });
-    return { status: response.status, text: await response.text() };
+    const retryAfter = response.headers.get("retry-after") ?? undefined;
+    return { status: response.status, text: await response.text(), retryAfter };
   }
 
   return createRestClient({
@@ -53,5 +54,6 @@ export function createFetchClient(config: DirectConfig, options: ClientOptions):
     fieldManager: options.fieldManager,
     requestTimeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
+    maxRetryDelayMs: options.maxRetryDelayMs,
   }, send);
 }

@@ -91,7 +91,8 @@ class Transport extends KubernetesObjectApi {
     context.setSignal(request.signal);
     await this.configuration.authMethods.default?.applySecurityAuthentication(context);
     const response = await this.configuration.httpApi.send(context).toPromise();
-    return { status: response.httpStatusCode, text: await response.body.text() };
+    const retryAfter = response.headers["retry-after"];
+    return { status: response.httpStatusCode, text: await response.body.text(), retryAfter };
   }
 }
 
@@ -103,5 +104,6 @@ export function createClientNodeClient(options: ClientOptions): KubeClient {
     fieldManager: options.fieldManager,
     requestTimeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
+    maxRetryDelayMs: options.maxRetryDelayMs,
   }, (request) => transport.send(request));
 }

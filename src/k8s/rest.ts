@@ -1,7 +1,7 @@
 /**
  * The Kubernetes REST calls the charm makes (get, list with paging, server-side apply, merge
- * patch, delete), their error mapping and their time bounds, over any transport that can send
- * one HTTP request. Both transports (`client_fetch.ts`, `client_node.ts`) use it, so they send
+ * patch, delete), their error mapping, their time bounds and their retries, over any transport
+ * that can send one HTTP request. Both transports (`client_fetch.ts`, `client_node.ts`) use it, so they send
  * exactly the same requests and fail the same way.
  */
 import type { KubeClient } from "./types.ts";
@@ -26,6 +26,8 @@ export interface RestRequest {
 export interface RestResponse {
   readonly status: number;
   readonly text: string;
+  /** The `Retry-After` header, when the server sent one. */
+  readonly retryAfter?: string;
 }
 
 /** A transport: sends one request, authenticated, and returns the answer (any status). */
@@ -38,10 +40,50 @@ export interface RestOptions {
   readonly requestTimeoutMs?: number;
   /** Bound of all requests of this client together, i.e. of the hook (default 30 s). */
   readonly totalTimeoutMs?: number;
+  /** Attempts of one request at most, the first included (default 4). */
+  readonly attempts?: number;
+  /** Longest wait before a retry, a `Retry-After` included (default 1 s). */
+  readonly maxRetryDelayMs?: number;
+  /** Waits before a retry (tests record the waits instead of sleeping). */
+  readonly wait?: (ms: number) => Promise<void>;
+  /** The clock of the bounds, in milliseconds (default `performance.now`). */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_TOTAL_TIMEOUT_MS = 30_000;
+export const DEFAULT_ATTEMPTS = 4;
+export const DEFAULT_MAX_RETRY_DELAY_MS = 1_000;
+/** The first wait when the server names none; it doubles with every retry. */
+const FIRST_RETRY_DELAY_MS = 100;
+
+/** Statuses that say "try again": throttled, unavailable, a failed or timed-out proxy. */
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * Whether a failed request may be sent again. Every request this client sends is idempotent —
+ * GET, DELETE (a repeat finds the object gone, which `delete` takes as done) and PATCH (a
+ * server-side apply or a merge patch without resourceVersion: twice leaves what once leaves) —
+ * so a request whose answer was lost (a reset, a timeout) or that the server did not carry out
+ * (429, 5xx) is safe to repeat. A 409 on a write is an optimistic-concurrency conflict that the
+ * next attempt does not meet; a 409 naming an object that already exists is not retried.
+ * Refusals (400, 401, 403, 404, 422) would be refused again: they surface at once.
+ */
+export function isRetryable(method: RestRequest["method"], error: KubeError): boolean {
+  const status = error.details.status;
+  if (status === undefined) return error.kind === "unavailable"; // reset, refused, timed out
+  if (TRANSIENT_STATUSES.has(status)) return true;
+  return status === 409 && method === "PATCH" && error.details.reason !== "AlreadyExists";
+}
+
+/** `Retry-After` as milliseconds: delay-seconds, or an HTTP date; undefined when neither. */
+export function retryAfterMs(header: string | undefined, nowMs = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
 
 export function basePath(kind: ResourceKind, namespace: string): string {
   const root = kind.apiVersion.includes("/")
@@ -121,13 +163,58 @@ function asObject(value: unknown, verb: string, object: string): KubeObject {
   return candidate;
 }
 
-/** The client over a transport. Every request is bounded: a hung API server fails the hook. */
+function parseBody(response: RestResponse, verb: string, object: string): unknown {
+  try {
+    return response.text ? JSON.parse(response.text) : null;
+  } catch {
+    throw new KubeError(
+      "other",
+      `the Kubernetes API answered ${verb} ${object} with invalid JSON`,
+      { status: response.status, verb, object },
+    );
+  }
+}
+
+/**
+ * The client over a transport. Every request is bounded, and so are all of them together: a
+ * hung API server fails the hook. A request that fails in a way a repeat can mend (see
+ * `isRetryable`) is sent again, a bounded number of times, after the server's `Retry-After` or
+ * a doubling wait (both capped), and only while the hook's budget leaves room for it.
+ */
 export function createRestClient(options: RestOptions, send: Send): KubeClient {
   const { namespace, fieldManager } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-  const deadline = performance.now() + totalTimeoutMs;
+  const attempts = Math.max(1, options.attempts ?? DEFAULT_ATTEMPTS);
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const now = options.now ?? (() => performance.now());
+  const wait = options.wait ??
+    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = now() + totalTimeoutMs;
   let requests = 0;
+  let retries = 0;
+
+  /** One attempt, bounded by the request's timeout and what is left of the hook's budget. */
+  async function attempt(
+    verb: string,
+    object: string,
+    request: Omit<RestRequest, "signal">,
+  ): Promise<RestResponse> {
+    requests++;
+    const left = Math.floor(deadline - now());
+    const timeout = left < requestTimeoutMs
+      ? `all requests of this hook took more than ${totalTimeoutMs} ms`
+      : `no answer within ${requestTimeoutMs} ms`;
+    try {
+      if (left <= 0) throw new DOMException(timeout, "TimeoutError");
+      return await send({
+        ...request,
+        signal: AbortSignal.timeout(Math.min(left, requestTimeoutMs)),
+      });
+    } catch (error) {
+      throw errorFromThrown(error, verb, object, timeout);
+    }
+  }
 
   async function call(
     verb: string,
@@ -138,36 +225,34 @@ export function createRestClient(options: RestOptions, send: Send): KubeClient {
     body?: unknown,
     contentType?: string,
   ): Promise<unknown> {
-    requests++;
-    const left = Math.floor(deadline - performance.now());
-    const timeout = left < requestTimeoutMs
-      ? `all requests of this hook took more than ${totalTimeoutMs} ms`
-      : `no answer within ${requestTimeoutMs} ms`;
-    let response: RestResponse;
-    try {
-      if (left <= 0) throw new DOMException(timeout, "TimeoutError");
-      response = await send({
-        method,
-        path,
-        query,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        contentType: body === undefined ? undefined : contentType ?? "application/json",
-        signal: AbortSignal.timeout(Math.min(left, requestTimeoutMs)),
-      });
-    } catch (error) {
-      throw errorFromThrown(error, verb, object, timeout);
-    }
-    if (response.status < 200 || response.status >= 300) {
-      throw errorFromStatus(response.status, response.text, verb, object);
-    }
-    try {
-      return response.text ? JSON.parse(response.text) : null;
-    } catch {
-      throw new KubeError(
-        "other",
-        `the Kubernetes API answered ${verb} ${object} with invalid JSON`,
-        { status: response.status, verb, object },
+    const request = {
+      method,
+      path,
+      query,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      contentType: body === undefined ? undefined : contentType ?? "application/json",
+    };
+    for (let attempted = 1;; attempted++) {
+      let response: RestResponse | undefined;
+      let error: KubeError;
+      try {
+        response = await attempt(verb, object, request);
+        if (response.status >= 200 && response.status < 300) {
+          return parseBody(response, verb, object);
+        }
+        error = errorFromStatus(response.status, response.text, verb, object);
+      } catch (thrown) {
+        error = thrown as KubeError;
+      }
+      const delay = Math.min(
+        maxRetryDelayMs,
+        retryAfterMs(response?.retryAfter) ?? FIRST_RETRY_DELAY_MS * 2 ** (attempted - 1),
       );
+      if (attempted >= attempts || !isRetryable(method, error) || now() + delay >= deadline) {
+        throw error;
+      }
+      retries++;
+      await wait(delay);
     }
   }
 
@@ -176,6 +261,9 @@ export function createRestClient(options: RestOptions, send: Send): KubeClient {
     fieldManager,
     get requests() {
       return requests;
+    },
+    get retries() {
+      return retries;
     },
 
     async get(kind, name) {

@@ -97,8 +97,10 @@ export interface KubeClient {
   mergePatch(kind: ResourceKind, name: string, patch: Record<string, unknown>): Promise<KubeObject>;
   /** Deletes an object; one that is already gone is not an error. */
   delete(kind: ResourceKind, name: string): Promise<void>;
-  /** The number of API requests sent so far (for logs and benchmarks). */
+  /** The number of API requests sent so far, retries included (for logs and benchmarks). */
   readonly requests: number;
+  /** How many of those requests were retries of a failed one. */
+  readonly retries: number;
 }
 
 export interface ClientOptions {
@@ -110,6 +112,8 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** Timeout of all requests together (default 30 s), so that a hook never hangs. */
   readonly totalTimeoutMs?: number;
+  /** Longest wait before retrying a request, a `Retry-After` included (default 1 s). */
+  readonly maxRetryDelayMs?: number;
   /** Which transport to use; by default the configuration decides. */
   readonly transport?: Transport;
   /** A directory the service-account path is under (tests put fake files there). */

@@ -37,6 +37,8 @@ async function withServer(
         fieldManager: APP,
         env: { KUBECONFIG: `${dir}/config` },
         timeoutMs,
+        // Retries wait 1 ms here: the waits themselves are tested in rest_test.ts.
+        maxRetryDelayMs: 1,
         transport,
       });
       await test(server, client);
@@ -335,24 +337,52 @@ Deno.test(
 );
 
 Deno.test(
-  "409 from the API is a conflict; 5xx and timeouts are unavailable",
+  "409 from the API is a conflict; 5xx and timeouts are unavailable, once retries are spent",
   opts,
   () =>
     withServer(async (server, client) => {
-      server.fault({ method: "PATCH", status: 409, times: 1 });
+      server.fault({ method: "PATCH", status: 409 });
       await failsWith(client.apply(KINDS.service, service("svc", [80])), "conflict");
-      server.fault({ method: "GET", status: 503, times: 1 });
+      strictEqual(server.resourceRequests({ method: "PATCH" }).length, 4);
+      server.clearRules();
+      server.fault({ method: "GET", status: 503 });
       await failsWith(
         client.list(KINDS.service),
         "unavailable",
         (error) => strictEqual(error.details.status, 503),
       );
-      server.fault({ method: "GET", timeout: true, times: 1 });
+      server.clearRules();
+      server.fault({ method: "GET", timeout: true });
       await failsWith(
         client.get(KINDS.service, "svc"),
         "unavailable",
         (error) => ok(/timed out/.test(error.message)),
       );
+      strictEqual(server.resourceRequests({ verb: "get" }).filter((r) => r.hung).length, 4);
+    }, 300),
+);
+
+Deno.test(
+  "a reset, a 503 with Retry-After, a 429 and a stalled request are retried until answered",
+  opts,
+  () =>
+    withServer(async (server, client) => {
+      server.fault({ method: "GET", reset: true, times: 1 });
+      server.fault({ method: "GET", status: 503, retryAfterSeconds: 1, times: 1 });
+      server.fault({ method: "GET", status: 429, retryAfterSeconds: 1, times: 1 });
+      deepStrictEqual(await client.list(KINDS.service), []);
+      deepStrictEqual(
+        server.resourceRequests({ verb: "list" }).map((r) => r.fault ?? r.status),
+        ["reset", "503", "429", 200],
+      );
+      server.fault({ method: "PATCH", timeout: true, times: 1 });
+      server.fault({ method: "PATCH", status: 504, times: 1 });
+      await client.apply(KINDS.service, service("svc", [80]));
+      deepStrictEqual(
+        server.resourceRequests({ method: "PATCH" }).map((r) => r.fault ?? r.status),
+        ["timeout", "504", 201],
+      );
+      strictEqual(client.retries, 5);
     }, 300),
 );
 

@@ -19,6 +19,7 @@ function memoryClient(seed: KubeObject[] = []) {
     get requests() {
       return log.length;
     },
+    retries: 0,
     get(kind, name) {
       log.push(`get ${kind.kind}/${name}`);
       return Promise.resolve(structuredClone(store.get(`${kind.kind}/${name}`) ?? null));

@@ -282,20 +282,23 @@ Deno.test("transport and bounds can be set from the environment, and are checked
     transport: undefined,
     timeoutMs: undefined,
     totalTimeoutMs: undefined,
+    maxRetryDelayMs: undefined,
   });
   deepStrictEqual(
     tuningFromEnv({
       GATEWAY_API_INTEGRATOR_K8S_TRANSPORT: "client-node",
       GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS: "250",
       GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS: "1000",
+      GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS: "20",
     }),
-    { transport: "client-node", timeoutMs: 250, totalTimeoutMs: 1000 },
+    { transport: "client-node", timeoutMs: 250, totalTimeoutMs: 1000, maxRetryDelayMs: 20 },
   );
   for (
     const env of [
       { GATEWAY_API_INTEGRATOR_K8S_TRANSPORT: "curl" },
       { GATEWAY_API_INTEGRATOR_K8S_TIMEOUT_MS: "soon" },
       { GATEWAY_API_INTEGRATOR_K8S_HOOK_TIMEOUT_MS: "0" },
+      { GATEWAY_API_INTEGRATOR_K8S_RETRY_DELAY_MS: "-5" },
     ]
   ) {
     try {

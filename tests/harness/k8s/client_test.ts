@@ -837,6 +837,76 @@ test("fault(): close() does not wait for held requests", async (s, kc) => {
   await assert.rejects(pending);
 });
 
+test("fault({ reset }): the connection is closed without an answer", async (s) => {
+  s.fault({ verb: "get", resource: "gateways", reset: true, times: 1 });
+  const path = `${s.url}/apis/${GROUP}/v1/namespaces/${NS}/gateways/gw`;
+  const headers = { Authorization: `Bearer ${s.token}` };
+  await assert.rejects(fetch(path, { headers }), (e: unknown) => e instanceof TypeError);
+  const dropped = s.resourceRequests({ verb: "get" });
+  assert.equal(dropped.length, 1);
+  assert.equal(dropped[0].reset, true);
+  assert.equal(dropped[0].fault, "reset");
+  assert.equal(dropped[0].status, 0);
+  // The rule is spent: the next request is served (404: there is no such Gateway).
+  const served = await fetch(path, { headers });
+  assert.equal(served.status, 404);
+  await served.body?.cancel();
+});
+
+/** `count` GETs of a missing Service; returns the faults the server recorded, in order. */
+async function drawFaults(s: FakeApiServer, count: number): Promise<string[]> {
+  const headers = { Authorization: `Bearer ${s.token}` };
+  for (let i = 0; i < count; i++) {
+    try {
+      const res = await fetch(`${s.url}/api/v1/namespaces/${NS}/services/none`, { headers });
+      await res.body?.cancel();
+    } catch {
+      // A reset: the request log has it.
+    }
+  }
+  return s.resourceRequests().map((r) => r.fault ?? "-");
+}
+
+test("faultRandomly(): the rate is kept, candidates are picked among those that match", async (s) => {
+  s.faultRandomly({
+    rate: 0.3,
+    seed: 42,
+    faults: [
+      { status: 503, retryAfterSeconds: 1 },
+      { status: 500 },
+      { reset: true },
+      { method: "PATCH", status: 409 }, // never matches a GET
+    ],
+  });
+  const faults = await drawFaults(s, 400);
+  const injected = faults.filter((f) => f !== "-");
+  // 400 draws at 30%: 120 expected; a binomial deviation beyond ±40 has odds below 1e-7.
+  assert.ok(injected.length > 80 && injected.length < 160, `${injected.length} faults`);
+  assert.deepEqual([...new Set(injected)].sort(), ["500", "503", "reset"]);
+  s.clearRules();
+  const after = s.resourceRequests().length;
+  await drawFaults(s, 20);
+  assert.ok(s.resourceRequests().slice(after).every((r) => r.fault === undefined));
+});
+
+test("faultRandomly(): 429 and 503 carry Retry-After; the same seed injects the same faults", async (s) => {
+  const spec = { rate: 0.5, seed: 7, faults: [{ status: 429, retryAfterSeconds: 2 }] };
+  s.faultRandomly(spec);
+  const first = await drawFaults(s, 40);
+  assert.ok(first.includes("429") && first.includes("-"), first.join(","));
+  s.faultRandomly({ ...spec, rate: 1 });
+  const res = await raw(s, "GET", `/api/v1/namespaces/${NS}/services/none`);
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get("retry-after"), "2");
+  s.resetLog();
+  s.faultRandomly(spec);
+  const again = await drawFaults(s, 40);
+  assert.deepEqual(again, first);
+  s.resetLog();
+  s.faultRandomly({ ...spec, seed: 8 });
+  assert.notDeepEqual(await drawFaults(s, 40), first);
+});
+
 test("unauthenticated requests get 401", async (s) => {
   const res = await fetch(`${s.url}/api/v1/namespaces/${NS}/services`);
   assert.equal(res.status, 401);

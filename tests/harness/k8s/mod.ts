@@ -13,6 +13,7 @@ export {
   type FaultRule,
   type KubeconfigOptions,
   type KubeObject,
+  type RandomFaults,
   type RequestRecord,
   startFakeApiServer,
 } from "./server.ts";

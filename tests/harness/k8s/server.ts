@@ -2,8 +2,9 @@
  * The fake Kubernetes API server on 127.0.0.1, over plain HTTP or (option `tls`) HTTPS with its
  * own CA, as a real API server: bearer-token or client-certificate authentication,
  * legacy discovery (/api, /apis, group and group-version resource lists), resource endpoints
- * served by the Store, RBAC-like denials, fault injection (error statuses, or requests that are
- * never answered until the client gives up or the server closes) and a request log.
+ * served by the Store, RBAC-like denials, fault injection (error statuses, requests that are
+ * never answered until the client gives up or the server closes, connections closed without an
+ * answer), faults at a seeded random rate, and a request log.
  *
  * It uses node:http and node:https rather than Deno.serve because a hung request must be
  * droppable at the socket level on close() (a real server vanishing), which Deno.serve cannot
@@ -64,6 +65,10 @@ export interface RequestRecord {
   userAgent?: string;
   /** The request matched a `timeout` fault and was never answered. */
   hung?: boolean;
+  /** The request matched a `reset` fault: its connection was closed without an answer. */
+  reset?: boolean;
+  /** What an injected fault did to the request: its status, `timeout` or `reset`. */
+  fault?: string;
   /** How the client authenticated, when it did. */
   authenticatedBy?: "token" | "client-certificate";
   /** The common name of the client certificate presented and verified, if any. */
@@ -97,6 +102,21 @@ export interface FaultRule {
   timeout?: boolean;
   /** Adds a Retry-After header (429/503). */
   retryAfterSeconds?: number;
+  /** Close the connection without answering, as a server or proxy that drops it. */
+  reset?: boolean;
+}
+
+/**
+ * Faults at random: each resource request, with probability `rate`, gets one of the `faults`
+ * that match it, picked uniformly; the draws come from a PRNG seeded with `seed`, so a run with
+ * the same seed and the same requests in the same order injects the same faults.
+ */
+export interface RandomFaults {
+  /** Probability (0–1) that a resource request gets a fault. */
+  rate: number;
+  seed: number;
+  /** The candidates (their `times` is ignored); a request no candidate matches is served. */
+  faults: FaultRule[];
 }
 
 /** Options for {@link startFakeApiServer}. */
@@ -181,7 +201,9 @@ export interface FakeApiServer {
   remove(kind: string, namespace: string, name: string): boolean;
   deny(rule: DenyRule): void;
   fault(rule: FaultRule): void;
-  /** Removes all deny and fault rules. */
+  /** Injects faults at random from now on (replacing earlier random faults). */
+  faultRandomly(spec: RandomFaults): void;
+  /** Removes all deny and fault rules, random faults included. */
   clearRules(): void;
   /** Stops listening and drops every connection, including held ones. */
   close(): Promise<void>;
@@ -275,6 +297,7 @@ class Server implements FakeApiServer {
   token: string;
   private denies: DenyRule[] = [];
   private faults: FaultRule[] = [];
+  private random: { spec: RandomFaults; next: () => number } | undefined;
   private waiters: { pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }[] =
     [];
   private sockets = new Set<Socket>();
@@ -420,9 +443,17 @@ class Server implements FakeApiServer {
     this.faults.push({ ...rule });
   }
 
+  faultRandomly(spec: RandomFaults): void {
+    this.random = {
+      spec: { ...spec, faults: spec.faults.map((f) => ({ ...f })) },
+      next: seededRandom(spec.seed),
+    };
+  }
+
   clearRules(): void {
     this.denies = [];
     this.faults = [];
+    this.random = undefined;
   }
 
   async close(): Promise<void> {
@@ -552,16 +583,27 @@ class Server implements FakeApiServer {
       sendError(routeError);
       return;
     }
-    const fault = this.matchFault(record);
+    const fault = this.matchFault(record) ?? this.drawFault(record);
     if (fault) {
       if (fault.timeout) {
         // Never answer: the client's timeout or close() ends it.
         record.hung = true;
+        record.fault = "timeout";
         this.notify(record);
         return;
       }
+      if (fault.reset) {
+        // Drop the connection with the request unanswered: the client sees it closed.
+        record.reset = true;
+        record.fault = "reset";
+        this.notify(record);
+        req.socket.destroy();
+        return;
+      }
       this.notify(record);
-      send(this.faultReply(fault, parsed));
+      const reply = this.faultReply(fault, parsed);
+      record.fault = String(reply.status);
+      send(reply);
       return;
     }
     this.notify(record);
@@ -603,19 +645,26 @@ class Server implements FakeApiServer {
   }
 
   private matchFault(r: RequestRecord): FaultRule | undefined {
-    const f = this.faults.find((f) =>
-      (f.method === undefined || f.method.toUpperCase() === r.method) &&
-      (f.pathIncludes === undefined ||
-        `${r.path}?${new URLSearchParams(r.query)}`.includes(f.pathIncludes)) &&
-      (f.verb === undefined || f.verb === r.verb) &&
-      (f.resource === undefined || f.resource === r.resource)
-    );
+    const f = this.faults.find((f) => matches(f, r));
     if (!f) return undefined;
     if (f.times !== undefined) {
       f.times -= 1;
       if (f.times <= 0) this.faults.splice(this.faults.indexOf(f), 1);
     }
     return f;
+  }
+
+  /** A random fault for a resource request, if the draw says so and a candidate matches. */
+  private drawFault(r: RequestRecord): FaultRule | undefined {
+    if (!this.random || r.verb === undefined) return undefined;
+    const { spec, next } = this.random;
+    // Both draws are made for every resource request, so the sequence does not depend on
+    // which candidates match.
+    const hit = next() < spec.rate;
+    const pick = next();
+    if (!hit) return undefined;
+    const candidates = spec.faults.filter((f) => matches(f, r));
+    return candidates.length === 0 ? undefined : candidates[Math.floor(pick * candidates.length)];
   }
 
   private faultReply(f: FaultRule, parsed: Parsed): Reply {
@@ -799,6 +848,33 @@ class Server implements FakeApiServer {
   }
 }
 
+function matches(f: FaultRule, r: RequestRecord): boolean {
+  return (f.method === undefined || f.method.toUpperCase() === r.method) &&
+    (f.pathIncludes === undefined ||
+      `${r.path}?${new URLSearchParams(r.query)}`.includes(f.pathIncludes)) &&
+    (f.verb === undefined || f.verb === r.verb) &&
+    (f.resource === undefined || f.resource === r.resource);
+}
+
+/**
+ * A small seeded PRNG (mulberry32): uniform numbers in [0, 1). The seed goes through murmur3's
+ * finalizer first: mulberry32's first outputs from small seeds (0, 1, 2 …, which generated seeds
+ * often are) are biased, and a sequence draws only a few dozen numbers.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
+  a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35) >>> 0;
+  a = (a ^ (a >>> 16)) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function concat(chunks: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const c of chunks) n += c.length;
@@ -841,9 +917,18 @@ async function makeServerTls(user: string) {
   };
 }
 
+/** Registries by CRD directory: reading the CRDs takes ~150 ms, and a Registry is read-only. */
+const registries = new Map<string, Promise<Registry>>();
+
 /** Starts a fake API server on 127.0.0.1 with a random port. */
 export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
-  const registry = await loadRegistry(opts.crdsDir, { gatewayApi: opts.gatewayApi });
+  const key = `${opts.gatewayApi !== false}:${opts.crdsDir ?? ""}`;
+  let loading = registries.get(key);
+  if (!loading) {
+    loading = loadRegistry(opts.crdsDir, { gatewayApi: opts.gatewayApi });
+    registries.set(key, loading);
+  }
+  const registry = await loading;
   const tls = opts.tls
     ? await serverTls(opts.user ?? "system:serviceaccount:default:fake-client")
     : undefined;
