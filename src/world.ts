@@ -10,6 +10,7 @@ import type {
   RequestError,
 } from "./interfaces/tls_certificates.ts";
 import type { JujuEvent } from "./juju/context.ts";
+import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
 
@@ -129,11 +130,7 @@ export interface ReconcileWorld {
   readonly leader: true;
   readonly config: CharmConfig | ConfigError;
   readonly scope: GatherScope;
-  readonly integrations: {
-    readonly ingress: boolean;
-    readonly gatewayRoute: boolean;
-    readonly certificates: boolean;
-  };
+  readonly integrations: Integrations;
   readonly ingress: readonly IngressRequirer[];
   readonly routes: readonly RouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];

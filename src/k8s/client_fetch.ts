@@ -6,7 +6,7 @@
  */
 import type { ClientOptions, KubeClient } from "./types.ts";
 import type { DirectConfig } from "./kubeconfig.ts";
-import { createRestClient, type RestRequest, type RestResponse } from "./rest.ts";
+import { createRestClient, restOptions, type RestRequest, type RestResponse } from "./rest.ts";
 import { KubeError } from "./types.ts";
 
 const USER_AGENT = "gateway-api-integrator";
@@ -49,11 +49,5 @@ export function createFetchClient(config: DirectConfig, options: ClientOptions):
     return { status: response.status, text: await response.text(), retryAfter };
   }
 
-  return createRestClient({
-    namespace: options.namespace,
-    fieldManager: options.fieldManager,
-    requestTimeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
-    maxRetryDelayMs: options.maxRetryDelayMs,
-  }, send);
+  return createRestClient(restOptions(options), send);
 }

@@ -6,7 +6,7 @@
  */
 import { HttpMethod, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { ClientOptions, KubeClient } from "./types.ts";
-import { createRestClient, type RestRequest, type RestResponse } from "./rest.ts";
+import { createRestClient, restOptions, type RestRequest, type RestResponse } from "./rest.ts";
 import { KubeError } from "./types.ts";
 import { isFile as fileExists, SERVICE_ACCOUNT_DIR } from "./kubeconfig.ts";
 
@@ -99,11 +99,5 @@ class Transport extends KubernetesObjectApi {
 /** The client over client-node: for what only it does (exec, OIDC and auth-provider plugins). */
 export function createClientNodeClient(options: ClientOptions): KubeClient {
   const transport = loadKubeConfig(options).makeApiClient(Transport);
-  return createRestClient({
-    namespace: options.namespace,
-    fieldManager: options.fieldManager,
-    requestTimeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
-    maxRetryDelayMs: options.maxRetryDelayMs,
-  }, (request) => transport.send(request));
+  return createRestClient(restOptions(options), (request) => transport.send(request));
 }

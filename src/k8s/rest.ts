@@ -4,7 +4,7 @@
  * that can send one HTTP request. Both transports (`client_fetch.ts`, `client_node.ts`) use it, so they send
  * exactly the same requests and fail the same way.
  */
-import type { KubeClient } from "./types.ts";
+import type { ClientOptions, KubeClient } from "./types.ts";
 import {
   type FieldCause,
   KubeError,
@@ -181,6 +181,17 @@ function parseBody(response: RestResponse, verb: string, object: string): unknow
  * `isRetryable`) is sent again, a bounded number of times, after the server's `Retry-After` or
  * a doubling wait (both capped), and only while the hook's budget leaves room for it.
  */
+/** The REST options a transport takes from the client options. */
+export function restOptions(options: ClientOptions): RestOptions {
+  return {
+    namespace: options.namespace,
+    fieldManager: options.fieldManager,
+    requestTimeoutMs: options.timeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+    maxRetryDelayMs: options.maxRetryDelayMs,
+  };
+}
+
 export function createRestClient(options: RestOptions, send: Send): KubeClient {
   const { namespace, fieldManager } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
