@@ -12,8 +12,10 @@ export function truncate63(name: string): string {
   return `${name.slice(0, 54).replace(/-+$/, "")}-${md5Hex(name).slice(0, 8)}`;
 }
 
-/** `a.b.c` → `a-b-c`, as listener names embed hostnames (and IPv6 colons are not allowed). */
-export const dashed = (host: string) => host.replaceAll(".", "-").replaceAll(":", "-");
+/** `a.b.c` → `a-b-c`, as listener names embed hostnames (IPv6 colons are not allowed, and
+ * `fd00::` must not leave a dash at the end). */
+export const dashed = (host: string) =>
+  host.replaceAll(".", "-").replaceAll(":", "-").replace(/-+$/, "");
 
 export function httpListenerName(gateway: string, host: string | null): string {
   return host === null ? `${gateway}-http` : `${gateway}-http-${dashed(host)}`;
@@ -41,13 +43,15 @@ export function redirectRouteName(gateway: string): string {
   return truncate63(`${gateway}-http-redirect`);
 }
 
-/** The Python charm's Secret name; Secret names may be 253 characters long, so only longer ones
- * are shortened, and an IPv6 target's colons (not allowed in names) become dashes. */
+/** The Python charm's Secret name, `<app>-secret-<target>` (an IPv6 target's colons, not allowed
+ * in names, become dashes, none at the end). Like every name of ours it is at most 63 characters: a longer one
+ * (the Python charm leaves it whole) is shortened as `truncate63` does, without a trailing `.`. */
 export function secretName(gateway: string, target: string): string {
-  const name = `${gateway}-secret-${target.replaceAll(":", "-")}`;
-  return name.length <= 253
+  // `fd00::` would end in a dash, which no name may.
+  const name = `${gateway}-secret-${target.replaceAll(":", "-")}`.replace(/-+$/, "");
+  return name.length <= 63
     ? name
-    : `${name.slice(0, 244).replace(/[-.]+$/, "")}-${md5Hex(name).slice(0, 8)}`;
+    : `${name.slice(0, 54).replace(/[-.]+$/, "")}-${md5Hex(name).slice(0, 8)}`;
 }
 
 /** The URL path of a requirer: `/<model>-<app>`. */

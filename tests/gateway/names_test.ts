@@ -3,6 +3,7 @@
  * listener, Service, route and Secret names. Expected digests were computed with Python's
  * hashlib while writing these tests and are data here, not recomputed.
  */
+import { check, fc } from "../properties.ts";
 import assert from "node:assert/strict";
 import { md5Hex } from "../../src/gateway/md5.ts";
 import {
@@ -174,14 +175,41 @@ for (const [what, actual, expected] of SERVICES) {
   });
 }
 
-Deno.test("Secret names are <app>-secret-<target> and not truncated at 63 (§5.6)", () => {
+Deno.test("Secret names are <app>-secret-<target> (§5.6), shortened past 63 characters", () => {
   assert.equal(secretName("gw", "gw.example.com"), "gw-secret-gw.example.com");
   assert.equal(secretName("gw", "10.0.0.1"), "gw-secret-10.0.0.1");
-  const host = `${"h".repeat(60)}.example.com`;
+  assert.equal(secretName("gw", "fd00::1"), "gw-secret-fd00--1");
+  const host = `${"h".repeat(20)}.example.com`;
   assert.equal(secretName("gateway-api-integrator", host), `gateway-api-integrator-secret-${host}`);
+  const long = `${"h".repeat(60)}.example.com`;
+  const name = secretName("gateway-api-integrator", long);
+  assert.equal(name.length, 63);
+  assert.match(name, /^gateway-api-integrator-secret-h+-[0-9a-f]{8}$/);
+  // A cut that would end on a dot does not leave `.-` in the name.
+  const dotted = secretName("gateway-api-integrator", `${"h".repeat(24)}.example.com`);
+  assert.match(dotted, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+  assert.ok(!dotted.includes(".-") && dotted.length <= 63, dotted);
 });
 
 Deno.test("a requirer's URL path is /<model>-<app>", () => {
   assert.equal(ingressPath("cos", "grafana"), "/cos-grafana");
   assert.equal(ingressPath("testing-model", "flask-k8s"), "/testing-model-flask-k8s");
+});
+
+Deno.test("property: every Secret name is at most 63 characters and a valid DNS subdomain", async () => {
+  const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
+  const app = fc.stringMatching(/^[a-z][a-z0-9]{0,30}(-[a-z][a-z0-9]{0,10}){0,2}$/);
+  const target = fc.oneof(
+    fc.array(label, { minLength: 2, maxLength: 4 }).map((labels) => labels.join(".")),
+    fc.ipV4(),
+    fc.ipV6(),
+  );
+  await check(
+    fc.property(app, target, (gateway, host) => {
+      const name = secretName(gateway, host);
+      assert.ok(name.length <= 63, name);
+      assert.match(name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+    }),
+    1000,
+  );
 });
