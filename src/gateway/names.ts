@@ -1,7 +1,7 @@
 /**
  * Object and listener names. Where the Python charm names an object, ours has the same name, so
  * an upgrade adopts the existing objects; every name is a valid Kubernetes name of at most 63
- * characters (the Python charm does not truncate Service names; we do).
+ * characters (the Python charm does not shorten Service or Secret names; we do).
  */
 import { md5Hex } from "./md5.ts";
 
