@@ -156,6 +156,52 @@ const clusterError = fc.constantFrom(
   new KubeError("not-found", "404", { object: "gatewayclasses" }),
 );
 
+/** A reconcile world with the gather step's shape: what varies is given, the rest is fixed. */
+function reconcileWorld(spec: {
+  config: CharmConfig;
+  ingress: IngressRequirer[];
+  routes?: RouteRequirer[];
+  certificates?: CertificatesWorld | null;
+  dns?: boolean;
+  addresses: string[];
+  error?: KubeError | null;
+}): ReconcileWorld {
+  const routes = spec.routes ?? [];
+  const certificates = spec.certificates ?? null;
+  return {
+    kind: "reconcile",
+    app: "gw",
+    model: "testing",
+    event: { kind: "lifecycle", hook: "config-changed" },
+    now: NOW,
+    leader: true,
+    config: spec.config,
+    scope: "full",
+    integrations: {
+      ingress: spec.ingress.length > 0,
+      gatewayRoute: routes.length > 0,
+      certificates: certificates !== null,
+    },
+    ingress: spec.ingress,
+    routes,
+    dnsRecords: spec.dns ? [{ relation: rel(60, "dns-record"), current: {} }] : [],
+    certificates,
+    expiring: null,
+    tlsSecrets: [],
+    refused: [],
+    cluster: spec.error ? { error: spec.error } : {
+      namespace: "testing",
+      gatewayClasses: ["cilium"],
+      owned: new Map([[KINDS.gateway.kind, [{
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "gw" },
+        status: { addresses: spec.addresses.map((value) => ({ value })) },
+      }]]]),
+    },
+  };
+}
+
 const world: fc.Arbitrary<ReconcileWorld> = fc.record({
   config,
   ingress: requirers,
@@ -173,38 +219,7 @@ const world: fc.Arbitrary<ReconcileWorld> = fc.record({
     fc.constant(spec),
     spec.withCertificates ? certificates(hosts) : fc.constant(null),
   );
-}).map(([spec, certs]): ReconcileWorld => ({
-  kind: "reconcile",
-  app: "gw",
-  model: "testing",
-  event: { kind: "lifecycle", hook: "config-changed" },
-  now: NOW,
-  leader: true,
-  config: spec.config,
-  scope: "full",
-  integrations: {
-    ingress: spec.ingress.length > 0,
-    gatewayRoute: spec.routes.length > 0,
-    certificates: certs !== null,
-  },
-  ingress: spec.ingress,
-  routes: spec.routes,
-  dnsRecords: spec.dns ? [{ relation: rel(60, "dns-record"), current: {} }] : [],
-  certificates: certs,
-  expiring: null,
-  tlsSecrets: [],
-  refused: [],
-  cluster: spec.error !== null ? { error: spec.error } : {
-    namespace: "testing",
-    gatewayClasses: ["cilium"],
-    owned: new Map([[KINDS.gateway.kind, [{
-      apiVersion: "gateway.networking.k8s.io/v1",
-      kind: "Gateway",
-      metadata: { name: "gw" },
-      status: { addresses: spec.addresses.map((value) => ({ value })) },
-    }]]]),
-  },
-}));
+}).map(([spec, certs]) => reconcileWorld({ ...spec, certificates: certs }));
 
 // --- invariants ---
 
@@ -328,34 +343,8 @@ Deno.test("property: a valid requirer is served the same whatever the other requ
         pending: false,
         currentUrl: null,
       };
-      const base = (ingress: IngressRequirer[]): ReconcileWorld => ({
-        kind: "reconcile",
-        app: "gw",
-        model: "testing",
-        event: { kind: "lifecycle", hook: "config-changed" },
-        now: NOW,
-        leader: true,
-        config,
-        scope: "full",
-        integrations: { ingress: true, gatewayRoute: false, certificates: false },
-        ingress,
-        routes: [],
-        dnsRecords: [],
-        certificates: null,
-        expiring: null,
-        tlsSecrets: [],
-        refused: [],
-        cluster: {
-          namespace: "testing",
-          gatewayClasses: ["cilium"],
-          owned: new Map([[KINDS.gateway.kind, [{
-            apiVersion: "gateway.networking.k8s.io/v1",
-            kind: "Gateway",
-            metadata: { name: "gw" },
-            status: { addresses: [{ value: address }] },
-          }]]]),
-        },
-      });
+      const base = (ingress: IngressRequirer[]) =>
+        reconcileWorld({ config, ingress, addresses: [address] });
       const alone = decide(base([mine]));
       const crowded = decide(base([...others.filter((o) => o.app !== "mine"), mine]));
       const mineOf = (outcome: Outcome) =>
