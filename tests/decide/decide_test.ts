@@ -5,10 +5,10 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { CharmConfig } from "../../src/config.ts";
+import { NOW, reconcileWorld, rel } from "./worlds.ts";
 import { decide, TLS_WAITING } from "../../src/decide/decide.ts";
 import { blockedMessageFor } from "../../src/decide/errors.ts";
-import type { RelationRef } from "../../src/juju/tools.ts";
-import { KINDS, KubeError, type KubeObject, TRUST_MESSAGE } from "../../src/k8s/types.ts";
+import { KINDS, KubeError, TRUST_MESSAGE } from "../../src/k8s/types.ts";
 import type { Outcome } from "../../src/outcome.ts";
 import type {
   CertificatesWorld,
@@ -17,9 +17,6 @@ import type {
   ReconcileWorld,
   RouteRequirer,
 } from "../../src/world.ts";
-
-const NOW = new Date("2026-06-01T00:00:00Z");
-const rel = (id: number, endpoint = "gateway"): RelationRef => ({ id, endpoint });
 
 const CONFIG: CharmConfig = {
   externalHostname: null,
@@ -51,15 +48,6 @@ function route(id: number, app: string, hostnames: string[] | null, error: strin
   return requirer;
 }
 
-function gateway(addresses: string[]): KubeObject {
-  return {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "Gateway",
-    metadata: { name: "gw" },
-    status: { addresses: addresses.map((value) => ({ value })) },
-  };
-}
-
 interface Options {
   config?: Partial<CharmConfig> | { option: string; message: string };
   ingress?: IngressRequirer[];
@@ -75,39 +63,7 @@ function world(options: Options = {}): ReconcileWorld {
   const config = options.config && "message" in options.config
     ? options.config
     : { ...CONFIG, ...options.config };
-  const ingress = options.ingress ?? [];
-  const routes = options.routes ?? [];
-  const certificates = options.certificates ?? null;
-  return {
-    kind: "reconcile",
-    app: "gw",
-    model: "testing",
-    event: { kind: "lifecycle", hook: "config-changed" },
-    now: NOW,
-    leader: true,
-    config,
-    scope: "full",
-    integrations: {
-      ingress: ingress.length > 0,
-      gatewayRoute: routes.length > 0,
-      certificates: certificates !== null,
-    },
-    ingress,
-    routes,
-    dnsRecords: options.dns ? [{ relation: rel(9, "dns-record"), current: {} }] : [],
-    certificates,
-    expiring: null,
-    tlsSecrets: [],
-    refused: [],
-    cluster: options.clusterError ? { error: options.clusterError } : {
-      namespace: "testing",
-      gatewayClasses: options.classes ?? ["cilium"],
-      owned: new Map([[
-        "Gateway",
-        options.addresses === undefined ? [] : [gateway(options.addresses)],
-      ]]),
-    },
-  };
+  return reconcileWorld({ ...options, config, error: options.clusterError });
 }
 
 const KEY = "-----BEGIN RSA PRIVATE KEY-----\nKEY\n-----END RSA PRIVATE KEY-----";

@@ -8,9 +8,8 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import type { CharmConfig } from "../../src/config.ts";
 import { decide } from "../../src/decide/decide.ts";
-import type { RelationRef } from "../../src/juju/tools.ts";
 import { MANAGED_BY, withOwnership } from "../../src/k8s/reconcile.ts";
-import { KINDS, KubeError, type KubeObject } from "../../src/k8s/types.ts";
+import { KubeError, type KubeObject } from "../../src/k8s/types.ts";
 import type { Outcome } from "../../src/outcome.ts";
 import type {
   CertificatesWorld,
@@ -20,8 +19,8 @@ import type {
   RouteRequirer,
 } from "../../src/world.ts";
 import { check, fc } from "../properties.ts";
+import { reconcileWorld, rel } from "./worlds.ts";
 
-const NOW = new Date("2026-06-01T00:00:00Z");
 const KEY = "-----BEGIN RSA PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END RSA PRIVATE KEY-----";
 
 // --- generators of worlds the gather step can produce ---
@@ -53,8 +52,6 @@ const config: fc.Arbitrary<CharmConfig> = fc.record({
   enforceHttps: fc.boolean(),
   hstsMaxAge: fc.integer({ min: -2, max: 2 ** 31 }),
 });
-
-const rel = (id: number, endpoint: string): RelationRef => ({ id, endpoint });
 
 type Kind = "valid" | "invalid" | "pending";
 const requirerSpec = fc.record({
@@ -155,52 +152,6 @@ const clusterError = fc.constantFrom(
   new KubeError("unavailable", "down"),
   new KubeError("not-found", "404", { object: "gatewayclasses" }),
 );
-
-/** A reconcile world with the gather step's shape: what varies is given, the rest is fixed. */
-function reconcileWorld(spec: {
-  config: CharmConfig;
-  ingress: IngressRequirer[];
-  routes?: RouteRequirer[];
-  certificates?: CertificatesWorld | null;
-  dns?: boolean;
-  addresses: string[];
-  error?: KubeError | null;
-}): ReconcileWorld {
-  const routes = spec.routes ?? [];
-  const certificates = spec.certificates ?? null;
-  return {
-    kind: "reconcile",
-    app: "gw",
-    model: "testing",
-    event: { kind: "lifecycle", hook: "config-changed" },
-    now: NOW,
-    leader: true,
-    config: spec.config,
-    scope: "full",
-    integrations: {
-      ingress: spec.ingress.length > 0,
-      gatewayRoute: routes.length > 0,
-      certificates: certificates !== null,
-    },
-    ingress: spec.ingress,
-    routes,
-    dnsRecords: spec.dns ? [{ relation: rel(60, "dns-record"), current: {} }] : [],
-    certificates,
-    expiring: null,
-    tlsSecrets: [],
-    refused: [],
-    cluster: spec.error ? { error: spec.error } : {
-      namespace: "testing",
-      gatewayClasses: ["cilium"],
-      owned: new Map([[KINDS.gateway.kind, [{
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "Gateway",
-        metadata: { name: "gw" },
-        status: { addresses: spec.addresses.map((value) => ({ value })) },
-      }]]]),
-    },
-  };
-}
 
 const world: fc.Arbitrary<ReconcileWorld> = fc.record({
   config,
