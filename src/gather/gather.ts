@@ -202,18 +202,17 @@ async function gatherReconcile(
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const [ingress, routes] = await Promise.all([
-    readIngressRequirers(tools, event, appName, ingressIds),
-    readRouteRequirers(tools, event, appName, routeIds),
-  ]);
+  // The config and the relation ids decide how much to read; everything else is then read at
+  // once: the requirers, the cluster's answers, TLS, DNS records and the charm's secrets.
   const scope: GatherScope = !("message" in config) &&
       validateBeforeCluster(config, integrations, appName) === null
     ? "full"
     : "withdraw";
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
-  // The cluster's answers and the rest of Juju's are read at once.
-  const [{ client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+  const [ingress, routes, { client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+    readIngressRequirers(tools, event, appName, ingressIds),
+    readRouteRequirers(tools, event, appName, routeIds),
     full ? kube.full() : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);
