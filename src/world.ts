@@ -9,6 +9,7 @@ import type {
   ProvidedCertificate as ProvidedEntryOnTheWire,
   RequestError,
 } from "./interfaces/tls_certificates.ts";
+import type { UnitRequest } from "./interfaces/ingress_per_unit.ts";
 import type { JujuEvent } from "./juju/context.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
@@ -23,6 +24,27 @@ export interface IngressRequirer {
   readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
+}
+
+/** One unit of an ingress-per-unit requirer: its request, or why it is skipped. */
+export interface PerUnitEntry {
+  readonly unit: string;
+  readonly request: UnitRequest | null;
+  /** Why the unit's data is refused; null with no request: it has written nothing yet. */
+  readonly error: string | null;
+}
+
+/** An ingress-per-unit relation: its units and our application databag in it. */
+export interface PerUnitRequirer {
+  readonly relation: RelationRef;
+  readonly app: string;
+  readonly units: readonly PerUnitEntry[];
+  /** A fault of the whole relation (its units name different models): no unit is served. */
+  readonly error: string | null;
+  /** Our `ingress` value as it is (undefined when unset). */
+  readonly current: string | undefined;
+  /** The URLs it publishes, or null when it does not read. */
+  readonly currentUrls: ReadonlyMap<string, string> | null;
 }
 
 export interface RouteRequirer {
@@ -132,6 +154,7 @@ export interface ReconcileWorld {
   readonly scope: GatherScope;
   readonly integrations: Integrations;
   readonly ingress: readonly IngressRequirer[];
+  readonly ingressPerUnit: readonly PerUnitRequirer[];
   readonly routes: readonly RouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
   /** Null when there is no certificates relation, or the scope is `withdraw` and no renewal is due. */

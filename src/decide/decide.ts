@@ -10,11 +10,13 @@ import {
   backendObjects,
   desiredObjects,
   type GatewayPlanInput,
+  httpsServed,
   ingressHost,
   ingressUrl,
   normalHostname,
   urlBase,
 } from "../gateway/plan.ts";
+import { renderRedirectRoute } from "../gateway/objects.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -37,6 +39,13 @@ import type {
   RouteRequirer,
   World,
 } from "../world.ts";
+import {
+  decidePerUnit,
+  ownedByUnit,
+  perUnitProblems,
+  withdrawPerUnit,
+  withPerUnitObjects,
+} from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
@@ -170,7 +179,10 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
   return {
     ...renewal,
     cluster,
-    writes: ingressWrites(world.ingress, new Map(), false),
+    writes: [
+      ...ingressWrites(world.ingress, new Map(), false),
+      ...withdrawPerUnit(world.ingressPerUnit),
+    ],
     logs: [...logs, log],
     status,
   };
@@ -220,6 +232,8 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
     if (owner === undefined) {
+      // A unit's refused object skips that unit alone (the per-unit part decides it).
+      if (ownedByUnit(world.app, world.ingressPerUnit, refusal.object)) continue;
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
         ...reportOnly({ status: "blocked", message }),
@@ -249,6 +263,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
   }
   const writes = ingressWrites(world.ingress, urls, true);
+  const host = input.hostnames[0] ?? null;
+  const perUnit = decidePerUnit(world.app, world.ingressPerUnit, {
+    route: { gateway: world.app, namespace: cluster.namespace, host },
+    base,
+    https: httpsServed(input, host),
+    enforceHttps: config.enforceHttps,
+    hstsMaxAge: config.hstsMaxAge,
+  }, world.refused);
+  writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,
@@ -279,8 +302,13 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs];
-  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy);
-  const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
+  const invalid =
+    [invalidRequirers(world.ingress, world.routes, refusedBy), perUnitProblems(perUnit)]
+      .filter((part) => part !== null).join(" ") || null;
+  const pending = [
+    ...world.ingress.filter((requirer) => requirer.pending).map((r) => r.app),
+    ...perUnit.pending,
+  ];
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
   if (invalid !== null) {
@@ -310,8 +338,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   } else {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
+  // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
+  const redirect = config.enforceHttps && input.backends.length === 0 && perUnit.httpUnits > 0
+    ? [renderRedirectRoute({ gateway: world.app, namespace: cluster.namespace, host })]
+    : [];
   return {
-    cluster: { sets: desiredObjects(input), onFailure: "block" },
+    cluster: {
+      sets: withPerUnitObjects(desiredObjects(input), perUnit, redirect),
+      onFailure: "block",
+    },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,

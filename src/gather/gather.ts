@@ -27,6 +27,7 @@ import {
   readRouteRequirers,
   remoteApp,
 } from "./relations.ts";
+import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
@@ -189,9 +190,10 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds] = await Promise.all([
     tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
+    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
@@ -199,11 +201,13 @@ async function gatherReconcile(
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
+    ingressPerUnit: perUnitIds.length > 0,
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const [ingress, routes] = await Promise.all([
+  const [ingress, ingressPerUnit, routes] = await Promise.all([
     readIngressRequirers(tools, event, appName, ingressIds),
+    readPerUnitRequirers(tools, event, appName, perUnitIds),
     readRouteRequirers(tools, event, appName, routeIds),
   ]);
   const scope: GatherScope = !("message" in config) &&
@@ -242,6 +246,7 @@ async function gatherReconcile(
     scope,
     integrations,
     ingress,
+    ingressPerUnit,
     routes,
     dnsRecords,
     certificates: tls.certificates,
