@@ -199,6 +199,32 @@ export interface ProvidedEntry {
   readonly chain: readonly string[];
 }
 
+/** `show-proxied-endpoints`: what our databags publish to each requirer, and the Gateway. */
+export interface ProxiedEndpointsWorld {
+  readonly kind: "show-proxied-endpoints";
+  readonly app: string;
+  /** Our application databags are readable by the leader alone. */
+  readonly leader: boolean;
+  readonly config: CharmConfig | ConfigError;
+  /** The Gateway's first usable address, or null (none yet, or it could not be read). */
+  readonly gatewayAddress: string | null;
+  /** Why the Gateway could not be read, or null. */
+  readonly gatewayError: string | null;
+  /** Each ingress requirer application and the URL we publish to it. */
+  readonly ingress: readonly { readonly app: string; readonly url: string | null }[];
+  /** Each ingress-per-unit relation and the unit URLs we publish (null: unreadable). */
+  readonly perUnit: readonly {
+    readonly app: string;
+    readonly urls: ReadonlyMap<string, string> | null;
+  }[];
+  /** Each gateway-route requirer: its hostnames (null: invalid) and our provider databag. */
+  readonly routes: readonly {
+    readonly app: string;
+    readonly hostnames: readonly string[] | null;
+    readonly provided: Databag;
+  }[];
+}
+
 export interface UnknownActionWorld {
   readonly kind: "unknown-action";
   readonly name: string;
@@ -209,4 +235,5 @@ export type World =
   | FollowerWorld
   | RemoveWorld
   | CertificateActionWorld
+  | ProxiedEndpointsWorld
   | UnknownActionWorld;

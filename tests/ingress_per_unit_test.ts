@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
+import { unitData } from "./ingress_per_unit_fixtures.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
 
 const APP = "gateway-api-integrator";
@@ -24,20 +25,6 @@ const providerSchema = ajv.compile(SCHEMAS.provider_app);
 const CONFIG = { "enforce-https": false, "gateway-class": "cilium" };
 const CHANGED: HookEvent = { kind: "hook", name: "config-changed" };
 const UPDATE: HookEvent = { kind: "hook", name: "update-status" };
-
-/** A unit's databag as the library's `provide_ingress_requirements` writes it. */
-export function unitData(unit: string, extra: Record<string, string> = {}): Record<string, string> {
-  const [app, n] = unit.split("/");
-  return {
-    model: "testing",
-    name: unit,
-    host: `${app}-${n}.${app}-endpoints.testing.svc.cluster.local`,
-    port: "9090",
-    mode: "http",
-    scheme: "http",
-    ...extra,
-  };
-}
 
 function requirer(
   id: number,

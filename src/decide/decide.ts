@@ -39,6 +39,7 @@ import type {
   RouteRequirer,
   World,
 } from "../world.ts";
+import { decideProxiedEndpoints } from "./endpoints.ts";
 import {
   decidePerUnit,
   ownedByUnit,
@@ -415,6 +416,8 @@ export function decide(world: World): Outcome {
       return decideRemove(world);
     case "get-certificate":
       return decideCertificateAction(world);
+    case "show-proxied-endpoints":
+      return decideProxiedEndpoints(world);
     case "unknown-action":
       return { ...reportOnly(null), action: { fail: `Unknown action: ${world.name}` } };
   }

@@ -274,7 +274,16 @@ async function gatherRemove(
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 
-async function gatherAction(ctx: HookContext, tools: HookTools, name: string): Promise<World> {
+async function gatherAction(
+  ctx: HookContext,
+  tools: HookTools,
+  name: string,
+  connect: Connector,
+): Promise<World> {
+  if (name === "show-proxied-endpoints") {
+    const { gatherProxiedEndpoints } = await import("./endpoints.ts");
+    return await gatherProxiedEndpoints(ctx, tools, connect);
+  }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
   const params = await tools.actionGet();
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
@@ -298,7 +307,7 @@ export async function gather(
 ): Promise<Gathered> {
   const { event } = ctx;
   if (event.kind === "action") {
-    return { world: await gatherAction(ctx, tools, event.name), client: null };
+    return { world: await gatherAction(ctx, tools, event.name, connect), client: null };
   }
   if (event.kind === "lifecycle" && event.hook === "remove") {
     return await gatherRemove(ctx, tools, connect);
