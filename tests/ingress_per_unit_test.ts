@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
+import { createTestCa } from "./harness/tls_ca.ts";
 import { unitData } from "./ingress_per_unit_fixtures.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
 
@@ -160,6 +161,62 @@ Deno.test("HTTP per unit honours strip-prefix; redirect-https without HTTPS serv
       type: "URLRewrite",
       urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } },
     }]);
+  }));
+
+Deno.test("redirect-https once HTTPS is served: the unit's HTTP path redirects, HTTPS forwards", () =>
+  withCluster(async (cluster) => {
+    const ca = await createTestCa();
+    const certificates: RelationState = {
+      id: 90,
+      endpoint: "certificates",
+      remoteApp: "ca",
+      remoteUnits: { "ca/0": {} },
+    };
+    const relations = [requirer(1, "web", [0], { "redirect-https": "true" }), certificates];
+    const config = { ...CONFIG, "external-hostname": "gw.example.com" };
+    const first = ok0(await run(cluster, { leader: true, config, relations }));
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    const ours = first.state.relations!.find((r) => r.id === 90)!.localAppData!;
+    const issued: Record<string, unknown>[] = [];
+    for (
+      const { certificate_signing_request: csr } of JSON.parse(
+        ours.certificate_signing_requests,
+      )
+    ) {
+      const certificate = await ca.sign(csr);
+      issued.push({
+        ca: ca.caPem,
+        certificate_signing_request: csr,
+        certificate,
+        chain: [certificate, ca.caPem],
+      });
+    }
+    const state = {
+      ...first.state,
+      relations: first.state.relations!.map((r) =>
+        r.id === 90 ? { ...r, remoteAppData: { certificates: JSON.stringify(issued) } } : r
+      ),
+    };
+    const result = ok0(
+      await run(cluster, state, { kind: "relation", name: "changed", relationId: 90 }),
+    );
+    deepStrictEqual(names(cluster.objects("HTTPRoute")), [
+      `${APP}-web-0-http`,
+      `${APP}-web-0-https`,
+    ]);
+    const http = specOf<
+      { rules: { matches: unknown; filters: unknown[]; backendRefs?: unknown }[] }
+    >(
+      named(cluster, "HTTPRoute", `${APP}-web-0-http`),
+    );
+    deepStrictEqual(http.rules[0].matches, [{
+      path: { type: "PathPrefix", value: "/testing-web-0" },
+    }]);
+    deepStrictEqual(http.rules[0].filters, [{
+      type: "RequestRedirect",
+      requestRedirect: { scheme: "https", statusCode: 301 },
+    }]);
+    deepStrictEqual(unitUrls(result, 1), { "web/0": "https://gw.example.com/testing-web-0" });
   }));
 
 Deno.test("enforced HTTPS: units are routed on HTTPS with HSTS, HTTP redirects", () =>
