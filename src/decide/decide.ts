@@ -265,13 +265,25 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
   const writes = ingressWrites(world.ingress, urls, true);
   const host = input.hostnames[0] ?? null;
-  const perUnit = decidePerUnit(world.app, world.ingressPerUnit, {
-    route: { gateway: world.app, namespace: cluster.namespace, host },
-    base,
-    https: httpsServed(input, host),
-    enforceHttps: config.enforceHttps,
-    hstsMaxAge: config.hstsMaxAge,
-  }, world.refused);
+  const perUnit = decidePerUnit(
+    world.app,
+    world.ingressPerUnit,
+    {
+      route: { gateway: world.app, namespace: cluster.namespace, host },
+      base,
+      https: httpsServed(input, host),
+      enforceHttps: config.enforceHttps,
+      hstsMaxAge: config.hstsMaxAge,
+    },
+    world.refused,
+    {
+      url: () => null,
+      invalid: world.ingressPerUnit.flatMap((requirer) =>
+        requirer.units.filter((entry) => entry.request?.mode === "tcp")
+          .map((entry) => `unit ${entry.unit}: mode "tcp" is not served yet`)
+      ),
+    },
+  );
   writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({

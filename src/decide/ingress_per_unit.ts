@@ -30,6 +30,14 @@ export interface PerUnitHttpContext {
   readonly hstsMaxAge: number;
 }
 
+/** What the L4 plan did with the TCP units (`ingress_per_unit_tcp.ts`). */
+export interface PerUnitTcpContext {
+  /** A TCP unit's URL, or null when it has no listener (yet, or refused: said elsewhere). */
+  readonly url: (unit: string) => string | null;
+  /** TCP units no port could be given to: `unit <u>: <why>`. */
+  readonly invalid: readonly string[];
+}
+
 export interface PerUnitDecision {
   readonly services: readonly KubeObject[];
   readonly routes: readonly KubeObject[];
@@ -89,6 +97,7 @@ export function decidePerUnit(
   requirers: readonly PerUnitRequirer[],
   http: PerUnitHttpContext,
   refusals: readonly Refusal[],
+  tcp: PerUnitTcpContext,
 ): PerUnitDecision {
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
@@ -107,14 +116,16 @@ export function decidePerUnit(
         else invalid.push(entry.error);
         continue;
       }
+      if (request.mode === "tcp") {
+        // The L4 plan gave its listener, or said why not (and left it out if refused).
+        const url = tcp.url(entry.unit);
+        if (url !== null) urls.set(entry.unit, url);
+        continue;
+      }
       const objects = unitObjects(gateway, entry.unit);
       const refusal = refusals.find((r) => objects.includes(r.object));
       if (refusal !== undefined) {
         refused.push(`${entry.unit}: ${refusal.detail}`);
-        continue;
-      }
-      if (request.mode === "tcp") {
-        invalid.push(`unit ${entry.unit}: mode "tcp" is not served yet`);
         continue;
       }
       const built = httpObjects(gateway, http, request);
@@ -132,6 +143,7 @@ export function decidePerUnit(
       });
     }
   }
+  invalid.push(...tcp.invalid);
   return { services, routes, httpUnits, writes, invalid, refused, pending };
 }
 

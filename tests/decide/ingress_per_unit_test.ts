@@ -15,6 +15,7 @@ const HTTP: PerUnitHttpContext = {
   enforceHttps: false,
   hstsMaxAge: 31536000,
 };
+const NO_TCP = { url: () => null, invalid: [] };
 const HTTPS: PerUnitHttpContext = { ...HTTP, base: "https://gw.example.com", https: true };
 
 function requirer(
@@ -65,6 +66,7 @@ for (const [name, http, extra, expected] of TABLE) {
       [requirer({ "web/0": unitData("web/0", extra) })],
       http,
       [],
+      NO_TCP,
     );
     deepStrictEqual(routeShapes(decision.routes as never), expected);
     strictEqual(decision.services.length, 1);
@@ -73,13 +75,19 @@ for (const [name, http, extra, expected] of TABLE) {
 
 Deno.test("the URL map is written only when it differs from what is published", () => {
   const units = { "web/0": unitData("web/0") };
-  const first = decidePerUnit("gw", [requirer(units)], HTTPS, []);
+  const first = decidePerUnit("gw", [requirer(units)], HTTPS, [], NO_TCP);
   deepStrictEqual(first.writes.map((write) => write.data), [{
     ingress: "web/0:\n  url: https://gw.example.com/testing-web-0\n",
   }]);
-  const again = decidePerUnit("gw", [requirer(units, first.writes[0].data.ingress)], HTTPS, []);
+  const again = decidePerUnit(
+    "gw",
+    [requirer(units, first.writes[0].data.ingress)],
+    HTTPS,
+    [],
+    NO_TCP,
+  );
   deepStrictEqual(again.writes, []);
-  const noAddress = decidePerUnit("gw", [requirer(units)], { ...HTTP, base: null }, []);
+  const noAddress = decidePerUnit("gw", [requirer(units)], { ...HTTP, base: null }, [], NO_TCP);
   deepStrictEqual(noAddress.writes, [], "nothing published and nothing to publish yet");
   strictEqual(noAddress.services.length, 1, "the objects are built all the same");
 });
@@ -89,7 +97,7 @@ Deno.test("a unit whose object the API refused is skipped alone and named", () =
   const decision = decidePerUnit("gw", [requirer(units)], HTTP, [{
     object: "Service/gw-web-1-service",
     detail: "Service/gw-web-1-service: spec.ports: bad",
-  }]);
+  }], NO_TCP);
   deepStrictEqual(decision.services.map((service) => service.metadata.name), ["gw-web-0-service"]);
   deepStrictEqual(decision.refused, ["web/1: Service/gw-web-1-service: spec.ports: bad"]);
   deepStrictEqual(decision.writes.map((write) => write.data), [{
