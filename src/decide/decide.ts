@@ -10,6 +10,7 @@ import {
   backendObjects,
   desiredObjects,
   type GatewayPlanInput,
+  httpListenerCount,
   httpsServed,
   ingressHost,
   ingressUrl,
@@ -17,6 +18,7 @@ import {
   urlBase,
 } from "../gateway/plan.ts";
 import { renderRedirectRoute } from "../gateway/objects.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -48,6 +50,7 @@ import {
   withPerUnitObjects,
 } from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -227,11 +230,19 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
+  const requestsL4 = l4Requests(world);
+  const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
+    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    if (ownerL4 !== undefined) {
+      leftOutL4.add(ownerL4);
+      if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
+      continue;
+    }
     if (owner === undefined) {
       // A unit's refused object skips that unit alone (the per-unit part decides it).
       if (ownedByUnit(world.app, world.ingressPerUnit, refusal.object)) continue;
@@ -257,6 +268,14 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
   };
+  const l4 = decideL4(
+    world,
+    cluster.namespace,
+    gateway,
+    httpListenerCount(input),
+    requestsL4,
+    leftOutL4,
+  );
 
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
@@ -315,9 +334,11 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs];
-  const invalid =
-    [invalidRequirers(world.ingress, world.routes, refusedBy), perUnitProblems(perUnit)]
-      .filter((part) => part !== null).join(" ") || null;
+  const invalid = [
+    invalidRequirers(world.ingress, world.routes, refusedBy),
+    perUnitProblems(perUnit),
+    ...l4.refused.map((refusal) => refusal.message),
+  ].filter((part) => part !== null).join(" ") || null;
   const pending = [
     ...world.ingress.filter((requirer) => requirer.pending).map((r) => r.app),
     ...perUnit.pending,
@@ -357,7 +378,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     : [];
   return {
     cluster: {
-      sets: withPerUnitObjects(desiredObjects(input), perUnit, redirect),
+      sets: withPerUnitObjects(desiredObjects({ ...input, l4 }), perUnit, redirect),
       onFailure: "block",
     },
     certificateRequests: tls.requests,
@@ -384,7 +405,9 @@ function decideRemove(world: RemoveWorld): Outcome {
   return {
     ...reportOnly(null),
     cluster: {
-      sets: [KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
+      sets: [KINDS.httpRoute, ...L4_OWNED_KINDS, KINDS.service, KINDS.gateway, KINDS.secret].map((
+        kind,
+      ) => ({
         kind,
         objects: [],
       })),
