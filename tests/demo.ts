@@ -139,7 +139,12 @@ async function integrate(
 }
 
 /** A per-unit requirer's units join one by one, each writing what the library writes. */
-async function integratePerUnit(id: number, app: string, units: number[]): Promise<void> {
+async function integratePerUnit(
+  id: number,
+  app: string,
+  units: number[],
+  extra: Record<string, string> = {},
+): Promise<void> {
   step(
     `juju deploy ${app} -n ${units.length} && juju integrate ${app}:ingress ${APP}:ingress-per-unit`,
   );
@@ -152,13 +157,17 @@ async function integratePerUnit(id: number, app: string, units: number[]): Promi
     }],
   };
   await hook({ kind: "relation", name: "created", relationId: id });
-  for (const n of units) await perUnitJoins(id, `${app}/${n}`);
+  for (const n of units) await perUnitJoins(id, `${app}/${n}`, extra);
 }
 
-async function perUnitJoins(id: number, unit: string): Promise<void> {
+async function perUnitJoins(
+  id: number,
+  unit: string,
+  extra: Record<string, string> = {},
+): Promise<void> {
   updateRelation(id, (relation) => ({
     ...relation,
-    remoteUnits: { ...relation.remoteUnits, [unit]: unitData(unit, {}, model) },
+    remoteUnits: { ...relation.remoteUnits, [unit]: unitData(unit, extra, model) },
   }));
   await hook({ kind: "relation", name: "joined", relationId: id, remoteUnit: unit });
   await hook({ kind: "relation", name: "changed", relationId: id, remoteUnit: unit });
@@ -166,8 +175,11 @@ async function perUnitJoins(id: number, unit: string): Promise<void> {
 
 async function printObjects(): Promise<void> {
   const client = createClientNodeClient({ namespace: model, fieldManager: APP, env });
-  for (const kind of [KINDS.gateway, KINDS.service, KINDS.httpRoute, KINDS.secret]) {
-    for (const object of await client.list(kind, `${MANAGED_BY}=${APP}`)) {
+  const kinds = [KINDS.gateway, KINDS.service, KINDS.httpRoute, KINDS.tcpRoute, KINDS.secret];
+  for (const kind of kinds) {
+    // A cluster without the TCPRoute CRD has none to show.
+    const objects = await client.list(kind, `${MANAGED_BY}=${APP}`).catch(() => []);
+    for (const object of objects) {
       const {
         managedFields: _managed,
         uid: _uid,
@@ -266,6 +278,8 @@ try {
     remoteUnit: "prometheus/1",
     departingUnit: "prometheus/1",
   });
+
+  await integratePerUnit(5, "kafka", [0, 1], { mode: "tcp", port: "9093" });
 
   step(`juju remove-relation api ${APP}`);
   updateRelation(

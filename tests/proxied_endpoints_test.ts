@@ -24,6 +24,13 @@ const perUnit: RelationState = {
     "prometheus/1": unitData("prometheus/1"),
   },
 };
+const tcp: RelationState = {
+  id: 4,
+  endpoint: "ingress-per-unit",
+  remoteApp: "kafka",
+  remoteAppData: {},
+  remoteUnits: { "kafka/0": unitData("kafka/0", { mode: "tcp", port: "9093" }) },
+};
 const ingress: RelationState = {
   id: 2,
   endpoint: "gateway",
@@ -65,18 +72,19 @@ async function endpoints(cluster: Cluster, state: JujuState): Promise<unknown> {
   return JSON.parse((result.action!.results as Record<string, string>)["proxied-endpoints"]);
 }
 
-Deno.test("show-proxied-endpoints lists the Gateway, each ingress application and each unit", () =>
+Deno.test("show-proxied-endpoints lists the Gateway, each ingress app, each HTTP and TCP unit", () =>
   withCluster(async (cluster) => {
     const served = await serve(cluster, {
       leader: true,
       config: CONFIG,
-      relations: [perUnit, ingress],
+      relations: [perUnit, ingress, tcp],
     });
     deepStrictEqual(await endpoints(cluster, served.state), {
       [APP]: { url: "http://10.0.0.9" },
       web: { url: "http://10.0.0.9/testing-web" },
       "prometheus/0": { url: "http://10.0.0.9/testing-prometheus-0" },
       "prometheus/1": { url: "http://10.0.0.9/testing-prometheus-1" },
+      "kafka/0": { url: "10.0.0.9:20000" },
     });
   }));
 

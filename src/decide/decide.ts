@@ -18,7 +18,7 @@ import {
   urlBase,
 } from "../gateway/plan.ts";
 import { renderRedirectRoute } from "../gateway/objects.ts";
-import { L4_OWNED_KINDS } from "../gateway/l4.ts";
+import { L4_OWNED_KINDS, liveL4Listeners } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -42,6 +42,12 @@ import type {
   World,
 } from "../world.ts";
 import { decideProxiedEndpoints } from "./endpoints.ts";
+import {
+  DEFAULT_TCP_PORTS,
+  perUnitTcpRequests,
+  tcpPortsOf,
+  tcpUnitUrl,
+} from "./ingress_per_unit_tcp.ts";
 import {
   decidePerUnit,
   ownedByUnit,
@@ -230,7 +236,16 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
-  const requestsL4 = l4Requests(world);
+  // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
+  const others = l4Requests(world);
+  const perUnitTcp = perUnitTcpRequests(
+    world.app,
+    world.ingressPerUnit,
+    liveL4Listeners(gateway),
+    config.perUnitTcpPorts ?? DEFAULT_TCP_PORTS,
+    tcpPortsOf(others),
+  );
+  const requestsL4 = [...others, ...perUnitTcp.requests];
   const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
@@ -295,13 +310,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       hstsMaxAge: config.hstsMaxAge,
     },
     world.refused,
-    {
-      url: () => null,
-      invalid: world.ingressPerUnit.flatMap((requirer) =>
-        requirer.units.filter((entry) => entry.request?.mode === "tcp")
-          .map((entry) => `unit ${entry.unit}: mode "tcp" is not served yet`)
-      ),
-    },
+    { url: (unit) => tcpUnitUrl(l4, unit, address), invalid: perUnitTcp.invalid },
   );
   writes.push(...perUnit.writes);
   if (address !== null) {
