@@ -11,6 +11,7 @@ import type { KubeClient } from "../k8s/types.ts";
 import { listOwned } from "../k8s/reconcile.ts";
 import { KINDS, KubeError, type KubeObject, type ResourceKind } from "../k8s/types.ts";
 import { validateBeforeCluster } from "../validation.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
 import type {
   ClusterWorld,
   ExpiringCertificate,
@@ -27,6 +28,7 @@ import {
   readRouteRequirers,
   remoteApp,
 } from "./relations.ts";
+import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
@@ -146,11 +148,22 @@ function startCluster(ctx: HookContext, connect: Connector) {
 async function readCluster(
   ctx: HookContext,
   connect: Connector,
-  kinds: readonly ResourceKind[],
+  required: readonly ResourceKind[],
+  /** Kinds the cluster may not serve (their CRDs are optional): read as none when it does not. */
+  optional: readonly ResourceKind[] = [],
 ): Promise<Connection> {
   const client = await connectOrFail(ctx, connect);
   if ("error" in client) return { client: null, cluster: client };
-  const read = await settle(kinds.map((kind) => listOwned(client, ctx.appName, kind)));
+  const kinds = [...required, ...optional];
+  const read = await settle([
+    ...required.map((kind) => listOwned(client, ctx.appName, kind)),
+    ...optional.map((kind) =>
+      listOwned(client, ctx.appName, kind).catch((error) => {
+        if (error instanceof KubeError && error.kind === "not-found") return [];
+        throw error;
+      })
+    ),
+  ]);
   if ("error" in read) return { client, cluster: { error: read.error } };
   return {
     client,
@@ -195,9 +208,10 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds] = await Promise.all([
     tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
+    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
@@ -205,6 +219,7 @@ async function gatherReconcile(
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
+    ingressPerUnit: perUnitIds.length > 0,
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
@@ -216,9 +231,18 @@ async function gatherReconcile(
     : "withdraw";
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
-  const [ingress, routes, { client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
-    readIngressRequirers(tools, event, appName, ingressIds),
-    readRouteRequirers(tools, event, appName, routeIds),
+  const [
+    [ingress, ingressPerUnit, routes],
+    { client, cluster },
+    tls,
+    dnsRecords,
+    tlsSecrets,
+  ] = await Promise.all([
+    Promise.all([
+      readIngressRequirers(tools, event, appName, ingressIds),
+      readPerUnitRequirers(tools, event, appName, perUnitIds),
+      readRouteRequirers(tools, event, appName, routeIds),
+    ]),
     full ? kube.full() : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);
@@ -247,6 +271,7 @@ async function gatherReconcile(
     scope,
     integrations,
     ingress,
+    ingressPerUnit,
     routes,
     dnsRecords,
     certificates: tls.certificates,
@@ -270,11 +295,20 @@ async function gatherRemove(
   if (remainingUnits > 0) {
     return { world: { kind: "remove", remainingUnits, cluster: null }, client: null };
   }
-  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS);
+  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS, L4_OWNED_KINDS);
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 
-async function gatherAction(ctx: HookContext, tools: HookTools, name: string): Promise<World> {
+async function gatherAction(
+  ctx: HookContext,
+  tools: HookTools,
+  name: string,
+  connect: Connector,
+): Promise<World> {
+  if (name === "show-proxied-endpoints") {
+    const { gatherProxiedEndpoints } = await import("./endpoints.ts");
+    return await gatherProxiedEndpoints(ctx, tools, connect);
+  }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
   const params = await tools.actionGet();
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
@@ -298,7 +332,7 @@ export async function gather(
 ): Promise<Gathered> {
   const { event } = ctx;
   if (event.kind === "action") {
-    return { world: await gatherAction(ctx, tools, event.name), client: null };
+    return { world: await gatherAction(ctx, tools, event.name, connect), client: null };
   }
   if (event.kind === "lifecycle" && event.hook === "remove") {
     return await gatherRemove(ctx, tools, connect);
