@@ -41,6 +41,15 @@ import type {
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
+import {
+  traefikErrors,
+  traefikHttpOwnerOf,
+  traefikHttpRoutes,
+  traefikL4Requests,
+  traefikWrites,
+  translateTraefikRoutes,
+} from "./traefik_route.ts";
+import { httpListenerName, httpsListenerName, redirectRouteName } from "../gateway/names.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -76,6 +85,16 @@ function ingressWrites(
       ? []
       : write(requirer, renderIngressProvider(url), needsObjects);
   });
+}
+
+/** Every object (`Kind/name`) the ingress requirers may own: no other endpoint's may replace one. */
+function ingressObjects(world: ReconcileWorld): Set<string> {
+  return new Set([
+    `HTTPRoute/${redirectRouteName(world.app)}`,
+    ...world.ingress.flatMap((requirer) =>
+      requirer.backend === null ? [] : backendObjects(world.app, requirer.backend)
+    ),
+  ]);
 }
 
 /** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
@@ -217,14 +236,17 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
-  const requestsL4 = l4Requests(world);
+  const traefik = translateTraefikRoutes(world, ingressObjects(world));
+  const requestsL4 = [...l4Requests(world), ...traefikL4Requests(traefik)];
   const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
-    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    const ownerL4 = owner === undefined
+      ? l4OwnerOf(requestsL4, refusal.object) ?? traefikHttpOwnerOf(traefik, refusal.object)
+      : undefined;
     if (ownerL4 !== undefined) {
       leftOutL4.add(ownerL4);
       if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
@@ -261,6 +283,14 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     requestsL4,
     leftOutL4,
   );
+  const traefikHttp = traefikHttpRoutes(traefik, {
+    gateway: world.app,
+    namespace: cluster.namespace,
+    http: config.enforceHttps
+      ? []
+      : (hostnames.length ? hostnames : [null]).map((host) => httpListenerName(world.app, host)),
+    https: tls.issued.map((issued) => httpsListenerName(world.app, issued.target)),
+  }, new Set([...leftOutL4, ...l4.refused.map((refusal) => refusal.owner)]));
 
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
@@ -268,6 +298,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
   }
   const writes = ingressWrites(world.ingress, urls, true);
+  writes.push(...traefikWrites(world, base));
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,
@@ -300,6 +331,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   const logs: LogLine[] = [...tls.logs];
   const invalid = [
     invalidRequirers(world.ingress, world.routes, refusedBy),
+    traefikErrors(traefik),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ") || null;
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
@@ -333,7 +365,10 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
   return {
-    cluster: { sets: desiredObjects({ ...input, l4 }), onFailure: "block" },
+    cluster: {
+      sets: desiredObjects({ ...input, l4, httpRoutes: traefikHttp }),
+      onFailure: "block",
+    },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,

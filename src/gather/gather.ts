@@ -29,6 +29,7 @@ import {
   remoteApp,
 } from "./relations.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { readTraefikRouteRequirers } from "./traefik_route.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -201,12 +202,13 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds, traefikIds] = await Promise.all([
     tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
+    liveRelations(tools, event, ENDPOINTS.traefikRoute),
   ]);
   const config = parseConfig(rawConfig);
   const integrations = {
@@ -225,7 +227,7 @@ async function gatherReconcile(
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
   // The cluster's answers and the rest of Juju's are read at once.
-  const [{ client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+  const [{ client, cluster }, tls, dnsRecords, tlsSecrets, traefikRoutes] = await Promise.all([
     full ? kube.full() : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);
@@ -242,6 +244,7 @@ async function gatherReconcile(
     })(),
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
+    full ? readTraefikRouteRequirers(tools, event, appName, traefikIds) : [],
   ]);
   const world: ReconcileWorld = {
     kind: "reconcile",
@@ -255,6 +258,7 @@ async function gatherReconcile(
     integrations,
     ingress,
     routes,
+    traefikRoutes,
     dnsRecords,
     certificates: tls.certificates,
     expiring: tls.expiring,

@@ -10,6 +10,7 @@ import type {
   IngressRequirer,
   ReconcileWorld,
   RouteRequirer,
+  TraefikRouteRequirer,
 } from "../../src/world.ts";
 
 export const NOW = new Date("2026-06-01T00:00:00Z");
@@ -20,6 +21,7 @@ export interface WorldSpec {
   readonly config: CharmConfig | ConfigError;
   readonly ingress?: readonly IngressRequirer[];
   readonly routes?: readonly RouteRequirer[];
+  readonly traefikRoutes?: readonly TraefikRouteRequirer[];
   readonly certificates?: CertificatesWorld | null;
   readonly dns?: boolean;
   /** The Gateway's status addresses; without them there is no Gateway yet. */
@@ -55,6 +57,7 @@ export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
     },
     ingress,
     routes,
+    traefikRoutes: spec.traefikRoutes ?? [],
     dnsRecords: spec.dns ? [{ relation: rel(60, "dns-record"), current: {} }] : [],
     certificates,
     expiring: null,
