@@ -404,3 +404,56 @@ Deno.test("the YAML parser is reached only by a dynamic import: hooks without YA
   for (const name of yamlChunks) ok(!eager.has(name), `${name} is loaded by every hook`);
   await Promise.resolve();
 });
+
+Deno.test("hostile traefik-route databags block that requirer by name; an ingress requirer keeps its URL", () =>
+  withCluster(async (cluster) => {
+    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+      .concat(
+        Array.from(
+          { length: 8 },
+          (_, i) =>
+            `${"bcdefghij"[i]}: &${"bcdefghij"[i]} [${
+              Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")
+            }]`,
+        ),
+      ).join("\n");
+    const variants: [Record<string, string>, string][] = [
+      [{ config: "a".repeat(300_000) }, "config is longer than 262144 characters"],
+      [{ config: "- just\n- a list\n" }, "config must be a YAML mapping"],
+      [{ config: laughs }, "config is not valid YAML"],
+      [{ config: "tcp: {}\n", static: "entryPoints: 7\n" }, "static entryPoints must be a mapping"],
+      [
+        { config: "http:\n  routers:\n    r: {rule: 'Host(`a`', service: s}\n" },
+        'expected "," or ")" in Host',
+      ],
+      [{ config: "udp:\n  routers:\n    '\\0': {service: 5}\n" }, "names no entryPoints"],
+    ];
+    const web: RelationState = {
+      id: 9,
+      endpoint: "gateway",
+      remoteApp: "web",
+      remoteAppData: { model: '"testing"', name: '"web"', port: "8080" },
+      remoteUnits: { "web/0": { host: '"web-0.web-endpoints.testing.svc.cluster.local"' } },
+    };
+    let state: JujuState = { leader: true, config: CONFIG, relations: [web] };
+    state = ok0(await run(cluster, state)).state;
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    for (const [data, why] of variants) {
+      const bad: RelationState = {
+        ...hockeypuck(1, "evil"),
+        remoteAppData: { raw: "False", ...data },
+      };
+      const result = ok0(await run(cluster, { ...state, relations: [web, bad] }, UPDATE));
+      const message = result.state.unitStatus?.message ?? "";
+      strictEqual(result.state.unitStatus?.status, "blocked", why);
+      ok(message.startsWith("Invalid traefik-route relation data: evil: "), message);
+      ok(message.includes(why), `${why} not in: ${message}`);
+      ok(result.logs.some((log) => log.level === "WARNING" && log.message.includes("evil")));
+      strictEqual(
+        JSON.parse(localData(result, 9).ingress ?? "{}").url,
+        "http://10.0.0.9/testing-web",
+        why,
+      );
+      ok(!cluster.objects("Service").some((s) => s.metadata.name.includes("evil")), why);
+    }
+  }));

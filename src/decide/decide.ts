@@ -298,7 +298,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
   }
   const writes = ingressWrites(world.ingress, urls, true);
-  writes.push(...traefikWrites(world, base));
+  writes.push(...traefikWrites(world, base, ingressHost(config)));
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,

@@ -115,12 +115,17 @@ export function traefikErrors(translated: readonly TranslatedRequirer[]): string
 
 /** `external_host` and `scheme` for every requirer (the configured ones and those still to send
  * theirs, which may wait for them), written where they change. `base` is the URL base
- * (`<scheme>://<host>`), null while unknown. */
-export function traefikWrites(world: ReconcileWorld, base: string | null): RelationWrite[] {
+ * (`<scheme>://<host>`), null while unknown; `hostname` the configured one, which Traefik
+ * publishes whatever serves it. */
+export function traefikWrites(
+  world: ReconcileWorld,
+  base: string | null,
+  hostname: string | null,
+): RelationWrite[] {
   if (base === null) return [];
   const [scheme, host] = base.split("://");
   const wanted = renderTraefikRouteProvider({
-    externalHost: host.replace(/^\[(.*)\]$/, "$1"),
+    externalHost: hostname ?? host.replace(/^\[(.*)\]$/, "$1"),
     scheme: scheme === "https" ? "https" : "http",
   });
   return world.traefikRoutes.flatMap((requirer) => {

@@ -143,7 +143,7 @@ function readEntryPoints(staticConfig: Mapping | null): Map<string, EntryPoint> 
   const declared = mapping(staticConfig.entryPoints, "static entryPoints");
   for (const [name, value] of Object.entries(declared)) {
     const where = `entryPoint ${show(name)}`;
-    if (name in BUILT_IN) fail(`${where} is the Gateway's own: declare another name`);
+    if (Object.hasOwn(BUILT_IN, name)) fail(`${where} is the Gateway's own: declare another name`);
     const entry = mapping(value, where);
     onlyKeys(entry, ["address"], where);
     const address = entry.address;
@@ -320,7 +320,7 @@ class Translation {
     const services = mapping(mapping(this.input.config[section], section).services, section);
     const name = reference(serviceName, where);
     const here = `${where}: service ${show(name)}`;
-    if (!(name in services)) fail(`${here} is not defined`);
+    if (!Object.hasOwn(services, name)) fail(`${here} is not defined`);
     const service = mapping(services[name], here);
     const kind = Object.keys(service);
     if (kind.length !== 1 || kind[0] !== "loadBalancer") {
@@ -558,7 +558,7 @@ function readMiddlewares(config: Mapping, names: readonly string[], where: strin
   for (const raw of names) {
     const name = reference(raw, where);
     const here = `${where}: middleware ${show(name)}`;
-    if (!(name in defined)) fail(`${here} is not defined`);
+    if (!Object.hasOwn(defined, name)) fail(`${here} is not defined`);
     const middleware = mapping(defined[name], here);
     const [type, ...more] = Object.keys(middleware);
     if (type === undefined || more.length > 0) fail(`${here} must have one type`);

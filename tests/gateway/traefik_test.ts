@@ -393,6 +393,14 @@ Deno.test("what the Gateway API cannot express is refused naming the router and 
       },
       'tcp router "two": entryPoint port 11370/tcp is already served by router "one"',
     ],
+    [
+      tcp("HostSNI(`*`)", [unit(0, 1)], { service: "toString" }),
+      'tcp router "hkp-tcp": service "toString" is not defined',
+    ],
+    [
+      tcp("HostSNI(`*`)", [unit(0, 1)], { entryPoints: ["constructor"] }),
+      'tcp router "hkp-tcp": entryPoint "constructor" is not declared in static',
+    ],
     [{ tls: { certificates: [] } }, 'config: "tls" is not supported'],
     [{ http: { serversTransports: {} } }, 'http: "serversTransports" is not supported'],
   ];
