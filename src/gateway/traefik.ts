@@ -264,7 +264,10 @@ function serverTarget(input: TraefikInput, host: string): { pod: string | null }
       /^(\.[a-z0-9-]+)*$/.test(name.slice(`${prefix}.${input.model}.svc`.length)));
   if (within(app) || within(`${app}-endpoints`)) return { pod: null };
   const pod = new RegExp(`^(${escape(app)}-\\d+)\\.${escape(app)}-endpoints(\\..*)?$`).exec(name);
-  if (pod !== null && within(`${pod[1]}.${app}-endpoints`)) return { pod: pod[1] };
+  // A pod name is a label value in the Service's selector: at most 63 characters.
+  if (pod !== null && pod[1].length <= 63 && within(`${pod[1]}.${app}-endpoints`)) {
+    return { pod: pod[1] };
+  }
   return null;
 }
 
@@ -704,6 +707,8 @@ function translateHttp(
 
 /** The whole translation of one requirer's configuration; throws `TraefikConfigError`. */
 export function translateTraefik(input: TraefikInput): TraefikPlan {
+  // It is the Services' selector label value.
+  if (input.app.length > 63) fail("the application name is longer than 63 characters");
   onlyKeys(input.config, ["http", "tcp", "udp"], "config");
   for (const section of ["http", "tcp", "udp"]) {
     const allowed = section === "http"

@@ -401,6 +401,11 @@ Deno.test("what the Gateway API cannot express is refused naming the router and 
       tcp("HostSNI(`*`)", [unit(0, 1)], { entryPoints: ["constructor"] }),
       'tcp router "hkp-tcp": entryPoint "constructor" is not declared in static',
     ],
+    [
+      tcp("HostSNI(`*`)", [`hkp-${"9".repeat(60)}.hkp-endpoints:1`]),
+      `tcp router "hkp-tcp": server "hkp-${"9".repeat(60)}.hkp-endpoints" is not a unit of hkp ` +
+      "in model testing (<unit>.hkp-endpoints.testing.svc.cluster.local)",
+    ],
     [{ tls: { certificates: [] } }, 'config: "tls" is not supported'],
     [{ http: { serversTransports: {} } }, 'http: "serversTransports" is not supported'],
   ];
