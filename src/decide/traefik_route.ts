@@ -106,6 +106,16 @@ export function traefikHttpRoutes(
     .flatMap((entry) => entry.http.flatMap((plan) => renderTraefikHttpRoutes(plan, listeners)));
 }
 
+/** Whether a served requirer has HTTP routers (while HTTPS is enforced, HTTP then redirects). */
+export function traefikServesHttp(
+  translated: readonly TranslatedRequirer[],
+  leftOut: ReadonlySet<string>,
+): boolean {
+  return translated.some((entry) =>
+    entry.l4 !== null && !leftOut.has(entry.owner) && entry.http.length > 0
+  );
+}
+
 /** `Invalid traefik-route relation data: <app>: <why>; …`, or null. */
 export function traefikErrors(translated: readonly TranslatedRequirer[]): string | null {
   const errors = translated.filter((entry) => entry.error !== null)

@@ -39,8 +39,7 @@ export interface GatewayPlanInput {
   readonly routes: boolean;
   /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
   readonly l4?: L4Plan;
-  /** Other endpoints' HTTPRoutes (traefik-route): on the same listeners, redirected with the
-   * ingress routes while HTTPS is enforced. */
+  /** Other endpoints' HTTPRoutes (traefik-route), on the same listeners. */
   readonly httpRoutes?: readonly KubeObject[];
 }
 
@@ -61,7 +60,7 @@ export function ingressHost(config: CharmConfig): string | null {
 }
 
 /** Whether HTTPS serves the ingress host: enforced, or enabled with its certificate issued. */
-function httpsServed(input: GatewayPlanInput, host: string | null): boolean {
+export function httpsServed(input: GatewayPlanInput, host: string | null): boolean {
   if (input.config.enforceHttps) return true;
   return host === null ? input.issued.length > 0 : input.issued.some((tls) => tls.target === host);
 }
@@ -111,15 +110,11 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
         routes.push(renderForwardingRoute(options, backend, "https", hsts));
       }
     }
+    if (input.config.enforceHttps && input.backends.length > 0) {
+      routes.push(renderRedirectRoute(options));
+    }
   }
-  const others = input.httpRoutes ?? [];
-  if (
-    input.config.enforceHttps && (input.routes && input.backends.length > 0 || others.length > 0)
-  ) {
-    const host = input.hostnames[0] ?? null;
-    routes.push(renderRedirectRoute({ gateway: input.gateway, namespace: input.namespace, host }));
-  }
-  routes.push(...others);
+  routes.push(...(input.httpRoutes ?? []));
   services.push(...(input.l4?.services ?? []));
   // L4 routes go before the Gateway: a route removed with its listener is deleted first, so that
   // a hook cut short in between still finds the listener, and with it lists the route kind.

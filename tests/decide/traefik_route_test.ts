@@ -7,10 +7,9 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { CharmConfig } from "../../src/config.ts";
 import { decide } from "../../src/decide/decide.ts";
-import { desiredObjects } from "../../src/gateway/plan.ts";
 import type { KubeObject } from "../../src/k8s/types.ts";
 import type { Outcome } from "../../src/outcome.ts";
-import type { IngressRequirer, TraefikRouteRequirer } from "../../src/world.ts";
+import type { CertificatesWorld, IngressRequirer, TraefikRouteRequirer } from "../../src/world.ts";
 import { check, fc } from "../properties.ts";
 import { reconcileWorld, rel } from "./worlds.ts";
 
@@ -152,34 +151,33 @@ Deno.test("an object name an ingress requirer owns refuses the traefik-route req
   );
 });
 
-Deno.test("with HTTPS enforced, traefik-route HTTP routes get the HTTP->HTTPS redirect too", () => {
-  const route: KubeObject = {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-    metadata: { name: "gw-blog-tr-web-https" },
+Deno.test("with HTTPS enforced, HTTP is redirected for traefik-route HTTP routers too", () => {
+  const http = traefik(1, "blog", {
+    http: {
+      routers: { web: { rule: "PathPrefix(`/blog`)", service: "s" } },
+      services: {
+        s: { loadBalancer: { servers: [{ url: "http://blog-0.blog-endpoints.testing.svc:80" }] } },
+      },
+    },
+  });
+  const certificates: CertificatesWorld = {
+    relation: rel(5, "certificates"),
+    providerApp: "ca",
+    privateKey: "-----BEGIN RSA PRIVATE KEY-----\nKEY\n-----END RSA PRIVATE KEY-----",
+    keyCreated: false,
+    requests: [],
+    provided: [],
+    errors: [],
+    ownUnreadable: false,
+    warnings: [],
   };
-  const sets = desiredObjects({
-    gateway: "gw",
-    namespace: "testing",
-    config: { ...CONFIG, enforceHttps: true },
-    hostnames: [],
-    issued: [],
-    backends: [],
-    routes: false,
-    httpRoutes: [route],
-  });
-  const routes = sets.find((set) => set.kind.kind === "HTTPRoute")?.objects ?? [];
-  deepStrictEqual(routes.map((r) => r.metadata.name), ["gw-http-redirect", "gw-blog-tr-web-https"]);
-  const without = desiredObjects({
-    gateway: "gw",
-    namespace: "testing",
-    config: { ...CONFIG, enforceHttps: true },
-    hostnames: [],
-    issued: [],
-    backends: [],
-    routes: false,
-  });
-  deepStrictEqual(without.find((set) => set.kind.kind === "HTTPRoute")?.objects, []);
+  const enforced = { ...CONFIG, enforceHttps: true };
+  const outcome = decide(reconcileWorld({ config: enforced, traefikRoutes: [http], certificates }));
+  deepStrictEqual(objects(outcome, "HTTPRoute").map((r) => r.metadata.name), ["gw-http-redirect"]);
+  const tcpOnly = decide(
+    reconcileWorld({ config: enforced, traefikRoutes: [hockeypuck()], certificates }),
+  );
+  deepStrictEqual(objects(tcpOnly, "HTTPRoute"), [], "no HTTP router, no redirect");
 });
 
 // --- property ---
