@@ -30,6 +30,7 @@ import {
 } from "./relations.ts";
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { readTraefikRouteRequirers } from "./traefik_route.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -208,14 +209,16 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds] = await Promise.all([
-    tools.configGet(),
-    liveRelations(tools, event, ENDPOINTS.ingress),
-    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
-    liveRelations(tools, event, ENDPOINTS.gatewayRoute),
-    liveRelations(tools, event, ENDPOINTS.certificates),
-    liveRelations(tools, event, ENDPOINTS.dnsRecord),
-  ]);
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, traefikIds] =
+    await Promise.all([
+      tools.configGet(),
+      liveRelations(tools, event, ENDPOINTS.ingress),
+      liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
+      liveRelations(tools, event, ENDPOINTS.gatewayRoute),
+      liveRelations(tools, event, ENDPOINTS.certificates),
+      liveRelations(tools, event, ENDPOINTS.dnsRecord),
+      liveRelations(tools, event, ENDPOINTS.traefikRoute),
+    ]);
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
@@ -237,6 +240,7 @@ async function gatherReconcile(
     tls,
     dnsRecords,
     tlsSecrets,
+    traefikRoutes,
   ] = await Promise.all([
     Promise.all([
       readIngressRequirers(tools, event, appName, ingressIds),
@@ -259,6 +263,7 @@ async function gatherReconcile(
     })(),
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
+    full ? readTraefikRouteRequirers(tools, event, appName, traefikIds) : [],
   ]);
   const world: ReconcileWorld = {
     kind: "reconcile",
@@ -273,6 +278,7 @@ async function gatherReconcile(
     ingress,
     ingressPerUnit,
     routes,
+    traefikRoutes,
     dnsRecords,
     certificates: tls.certificates,
     expiring: tls.expiring,
