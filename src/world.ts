@@ -233,6 +233,14 @@ export interface ProxiedEndpointsWorld {
     readonly app: string;
     readonly urls: ReadonlyMap<string, string> | null;
   }[];
+  /** Each traefik-route requirer and our provider databag (`external_host`, `scheme`). */
+  readonly traefikRoutes: readonly { readonly app: string; readonly provided: Databag }[];
+  /** The live Gateway's L4 listeners (traefik-route ports are listed from them). */
+  readonly l4Listeners: readonly {
+    readonly name: string;
+    readonly port: number;
+    readonly protocol: string;
+  }[];
   /** Each gateway-route requirer: its hostnames (null: invalid) and our provider databag. */
   readonly routes: readonly {
     readonly app: string;
