@@ -457,3 +457,37 @@ Deno.test("hostile traefik-route databags block that requirer by name; an ingres
       ok(!cluster.objects("Service").some((s) => s.metadata.name.includes("evil")), why);
     }
   }));
+
+Deno.test("show-proxied-endpoints lists a traefik-route application's TCP and UDP ports", () =>
+  withCluster(async (cluster) => {
+    const dns = requirer(
+      2,
+      "coredns",
+      {
+        udp: {
+          routers: { dns: { entryPoints: ["dns"], service: "dns" } },
+          services: {
+            dns: { loadBalancer: { servers: [{ address: `${host("coredns", 0)}:53` }] } },
+          },
+        },
+      },
+      { entryPoints: { dns: { address: ":5353/udp" } } },
+    );
+    const state: JujuState = { leader: true, config: CONFIG, relations: [hockeypuck(), dns] };
+    const first = ok0(await run(cluster, state));
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    const served = ok0(await run(cluster, first.state, UPDATE));
+    const result = await run(cluster, served.state, {
+      kind: "action",
+      name: "show-proxied-endpoints",
+    });
+    strictEqual(result.action?.status, "completed", JSON.stringify(result.action));
+    deepStrictEqual(
+      JSON.parse((result.action!.results as Record<string, string>)["proxied-endpoints"]),
+      {
+        [APP]: { url: "http://10.0.0.9" },
+        hockeypuck: { url: "10.0.0.9:11370" },
+        coredns: { url: "10.0.0.9:5353/udp" },
+      },
+    );
+  }));
