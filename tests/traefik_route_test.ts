@@ -281,7 +281,7 @@ Deno.test("unsupported constructs block naming each requirer, router and constru
       message: "Invalid traefik-route relation data: " +
         'limited: http router "api": middleware "limit": "rateLimit" middlewares are not supported; ' +
         'regex: http router "any": regular-expression rules (HostRegexp) are not supported; ' +
-        'weighted: tcp router "db": service "db": "weighted" services are not supported (only loadBalancer)',
+        'weighted: tcp router "db": service "db" weighted: "healthCheck" is not supported',
     });
     // Nothing of theirs, all of hockeypuck's.
     deepStrictEqual(names(cluster.objects("TCPRoute")), [
