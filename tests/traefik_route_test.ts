@@ -163,6 +163,15 @@ Deno.test("hockeypuck: port 11370 becomes a TCP listener and a TCPRoute to its p
     cluster.server.resetLog();
     ok0(await run(cluster, second.state, UPDATE));
     deepStrictEqual(writes(cluster), [], "a steady-state hook writes nothing");
+    // Each owned kind in use is listed once: TCPRoute too, UDPRoute and TLSRoute not.
+    deepStrictEqual(
+      cluster.server.resourceRequests({ verb: "list" }).map((request) => request.resource).sort(),
+      ["gatewayclasses", "gateways", "httproutes", "secrets", "services", "tcproutes"],
+    );
+    deepStrictEqual(
+      cluster.server.resourceRequests().filter((request) => request.verb !== "list"),
+      [],
+    );
   }));
 
 Deno.test("UDP: a udp router on :5353/udp becomes a UDP listener and a UDPRoute", () =>
