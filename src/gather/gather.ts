@@ -316,12 +316,20 @@ async function gatherAction(
     return await gatherProxiedEndpoints(ctx, tools, connect);
   }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
-  const params = await tools.actionGet();
+  // The parameters, the relation and the certificate code at once.
+  const tls = import("./tls.ts");
+  tls.catch(() => {});
+  const [params, relations] = await Promise.all([
+    tools.actionGet(),
+    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
+  ]);
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
-  const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
+  const relation = relations[0];
   if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
-  const { readProvidedForAction } = await import("./tls.ts");
-  const provider = await remoteApp(tools, ctx.event, relation);
+  const [{ readProvidedForAction }, provider] = await Promise.all([
+    tls,
+    remoteApp(tools, ctx.event, relation),
+  ]);
   return {
     kind: "get-certificate",
     hostname,
