@@ -226,20 +226,20 @@ export interface ProxiedEndpointsWorld {
   readonly gatewayAddress: string | null;
   /** Why the Gateway could not be read, or null. */
   readonly gatewayError: string | null;
+  /** The Gateway's TCP, UDP and TLS listeners (`<gateway>-<requirer>-<protocol>-<port>`). */
+  readonly l4Listeners: readonly {
+    readonly name: string;
+    readonly port: number;
+    readonly protocol: string;
+  }[];
+  /** Each traefik-route requirer application. */
+  readonly traefikRoutes: readonly { readonly app: string }[];
   /** Each ingress requirer application and the URL we publish to it. */
   readonly ingress: readonly { readonly app: string; readonly url: string | null }[];
   /** Each ingress-per-unit relation and the unit URLs we publish (null: unreadable). */
   readonly perUnit: readonly {
     readonly app: string;
     readonly urls: ReadonlyMap<string, string> | null;
-  }[];
-  /** Each traefik-route requirer and our provider databag (`external_host`, `scheme`). */
-  readonly traefikRoutes: readonly { readonly app: string; readonly provided: Databag }[];
-  /** The live Gateway's L4 listeners (traefik-route ports are listed from them). */
-  readonly l4Listeners: readonly {
-    readonly name: string;
-    readonly port: number;
-    readonly protocol: string;
   }[];
   /** Each gateway-route requirer: its hostnames (null: invalid) and our provider databag. */
   readonly routes: readonly {

@@ -110,7 +110,7 @@ Deno.test("show-proxied-endpoints lists traefik-route applications with the TCP 
     deepStrictEqual(await endpoints(cluster, served.state), {
       [APP]: { url: "http://10.0.0.9" },
       "kafka/0": { url: "10.0.0.9:20000" },
-      hockeypuck: { url: "http://10.0.0.9", tcp: ["10.0.0.9:11370"] },
+      hockeypuck: { url: "10.0.0.9:11370" },
     });
   }));
 

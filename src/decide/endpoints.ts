@@ -2,12 +2,11 @@
  * `show-proxied-endpoints`, as traefik-k8s answers it: one JSON object under `proxied-endpoints`
  * with the charm's own endpoint under its application name, each ingress application under its
  * name, each per-unit unit under its unit name (a TCP unit's URL is `<address>:<port>`), each
- * gateway-route application under its name, and each traefik-route application under its name
- * (`<scheme>://<external_host>`, with the TCP and UDP ports it holds), each as `{"url": …}`. Only what our databags
- * publish is listed: that is what requirers were told and what is served. Pure.
+ * gateway-route application under its name, and each traefik-route application's TCP, UDP and
+ * TLS ports under its name (`<address>:<port>`, `/udp` for UDP), each as `{"url": …}`. Only what
+ * our databags publish, or the Gateway's listeners serve, is listed. Pure.
  */
 import { urlHost } from "../gateway/address.ts";
-import { l4ListenerName, type L4Protocol } from "../gateway/l4.ts";
 import { type Outcome, reportOnly } from "../outcome.ts";
 import type { ProxiedEndpointsWorld } from "../world.ts";
 
@@ -18,9 +17,6 @@ interface Endpoint {
   url: string;
   /** A gateway-route application served on more than one hostname: all of them. */
   urls?: string[];
-  /** A traefik-route application's TCP (and TLS passthrough) and UDP ports: `<address>:<port>`. */
-  tcp?: string[];
-  udp?: string[];
 }
 
 /** A JSON value of our gateway-route provider databag, or null. */
@@ -62,23 +58,18 @@ export function decideProxiedEndpoints(world: ProxiedEndpointsWorld): Outcome {
     );
     endpoints[app] = urls.length > 1 ? { url: urls[0], urls } : { url: urls[0] };
   }
-  for (const { app, provided } of world.traefikRoutes) {
-    const host = provided.external_host;
-    const scheme = provided.scheme === "https" ? "https" : "http";
-    if (!host) continue;
-    const endpoint: Endpoint = { url: `${scheme}://${urlHost(host)}` };
-    // Its listeners are named for it (`l4ListenerName`): the Gateway says which ports it holds.
-    for (const listener of world.l4Listeners) {
-      const protocol = listener.protocol as L4Protocol;
-      if (listener.name !== l4ListenerName(world.app, app, { protocol, port: listener.port })) {
-        continue;
-      }
-      if (world.gatewayAddress === null) continue;
-      const address = `${urlHost(world.gatewayAddress)}:${listener.port}`;
-      const list = protocol === "UDP" ? (endpoint.udp ??= []) : (endpoint.tcp ??= []);
-      list.push(address);
+  // A traefik-route application's TCP, UDP and TLS ports: its listeners on the Gateway.
+  for (const { app } of world.traefikRoutes) {
+    if (world.gatewayAddress === null) break;
+    const own = new RegExp(`^${world.app}-${app}-(tcp|udp|tls)-(\\d+)$`);
+    const urls = world.l4Listeners.filter((listener) => own.test(listener.name)).map((listener) =>
+      `${urlHost(world.gatewayAddress!)}:${listener.port}${
+        listener.protocol === "UDP" ? "/udp" : ""
+      }`
+    );
+    if (urls.length > 0) {
+      endpoints[app] = urls.length > 1 ? { url: urls[0], urls } : { url: urls[0] };
     }
-    endpoints[app] = endpoint;
   }
   return {
     ...reportOnly(null, logs),

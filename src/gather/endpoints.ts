@@ -1,12 +1,12 @@
 /**
  * Reading what `show-proxied-endpoints` reports: our application databag in every ingress,
- * ingress-per-unit, gateway-route and traefik-route relation (what each requirer was told), the
- * config, and the Gateway's address and L4 listeners. Our databags are what is served: a URL is
- * written there only once its objects are applied.
+ * ingress-per-unit and gateway-route relation (what each requirer was told), the config, the
+ * Gateway's address and its L4 listeners (what traefik-route requirers are served). Our databags are what is served: a URL is written there only once its
+ * objects are applied.
  */
 import { parseConfig } from "../config.ts";
 import { gatewayAddresses } from "../gateway/address.ts";
-import { liveL4Listeners } from "../gateway/l4.ts";
+import { type L4Listener, liveL4Listeners } from "../gateway/l4.ts";
 import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
 import { publishedUrl } from "../interfaces/ingress.ts";
 import { parseUnitUrls } from "../interfaces/ingress_per_unit.ts";
@@ -35,20 +35,18 @@ async function eachRelation<T>(
 async function readGateway(
   ctx: HookContext,
   connect: (ctx: HookContext) => Promise<KubeClient>,
-): Promise<
-  { address: string | null; listeners: ProxiedEndpointsWorld["l4Listeners"]; error: string | null }
-> {
+): Promise<{ address: string | null; error: string | null; listeners: L4Listener[] }> {
   try {
     const client = await connect(ctx);
-    const gateway = (await client.get(KINDS.gateway, ctx.appName)) ?? undefined;
+    const gateway = await client.get(KINDS.gateway, ctx.appName);
     return {
-      address: gatewayAddresses(gateway).usable[0] ?? null,
-      listeners: liveL4Listeners(gateway),
+      address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null,
       error: null,
+      listeners: liveL4Listeners(gateway ?? undefined),
     };
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
-    return { address: null, listeners: [], error: error.message };
+    return { address: null, error: error.message, listeners: [] };
   }
 }
 
@@ -62,11 +60,11 @@ export async function gatherProxiedEndpoints(
   const empty = {
     gatewayAddress: null,
     gatewayError: null,
+    l4Listeners: [],
     ingress: [],
     perUnit: [],
     routes: [],
     traefikRoutes: [],
-    l4Listeners: [],
   };
   if (!(await tools.isLeader())) {
     return { ...base, leader: false, config: parseConfig({}), ...empty };
@@ -97,10 +95,7 @@ export async function gatherProxiedEndpoints(
       }
       return { app, hostnames, provided };
     }),
-    eachRelation(tools, ctx, ENDPOINTS.traefikRoute, async (relation, app) => ({
-      app,
-      provided: await ours(relation),
-    })),
+    eachRelation(tools, ctx, ENDPOINTS.traefikRoute, (_relation, app) => Promise.resolve({ app })),
   ]);
   return {
     ...base,
@@ -108,10 +103,10 @@ export async function gatherProxiedEndpoints(
     config: parseConfig(rawConfig),
     gatewayAddress: gateway.address,
     gatewayError: gateway.error,
+    l4Listeners: gateway.listeners,
     ingress,
     perUnit,
     routes,
     traefikRoutes,
-    l4Listeners: gateway.listeners,
   };
 }
