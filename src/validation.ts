@@ -6,6 +6,7 @@
 import { type CharmConfig, isValidDomain } from "./config.ts";
 import { listenerHostnameProblem } from "./gateway/limits.ts";
 import { normalHostname } from "./gateway/plan.ts";
+import { DEFAULT_ROUTING, routingConfigProblem } from "./routing_config.ts";
 
 /** Which integrations exist (a relation that is being broken does not count). */
 export interface Integrations {
@@ -59,7 +60,8 @@ export function validateBeforeCluster(
   if (mode === "gateway-route" && config.externalHostname !== null) {
     return MESSAGES.hostnameWithGatewayRoute;
   }
-  return null;
+  const host = config.externalHostname === null ? null : normalHostname(config.externalHostname);
+  return routingConfigProblem(config.routing ?? DEFAULT_ROUTING, host, gateway);
 }
 
 /** Step 5: the configured GatewayClass must exist in the cluster (names in list order). */

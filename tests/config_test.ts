@@ -1,6 +1,7 @@
 /** Config parsing and the Python charm's FQDN rule for external-hostname. */
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { isValidDomain, parseConfig } from "../src/config.ts";
+import { DEFAULT_ROUTING } from "../src/routing_config.ts";
 
 Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames unset", () => {
   deepStrictEqual(parseConfig({ "enforce-https": true, "hsts-max-age": 31536000 }), {
@@ -8,12 +9,14 @@ Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames
     gatewayClass: null,
     enforceHttps: true,
     hstsMaxAge: 31536000,
+    routing: DEFAULT_ROUTING,
   });
   deepStrictEqual(parseConfig({}), {
     externalHostname: null,
     gatewayClass: null,
     enforceHttps: true,
     hstsMaxAge: 31536000,
+    routing: DEFAULT_ROUTING,
   });
 });
 
@@ -26,7 +29,13 @@ Deno.test("config values are read and empty strings count as unset", () => {
       "hsts-max-age": 0,
       "unrelated": "x",
     }),
-    { externalHostname: null, gatewayClass: "cilium", enforceHttps: false, hstsMaxAge: 0 },
+    {
+      externalHostname: null,
+      gatewayClass: "cilium",
+      enforceHttps: false,
+      hstsMaxAge: 0,
+      routing: DEFAULT_ROUTING,
+    },
   );
 });
 
