@@ -35,6 +35,14 @@ export interface RouteRequirer {
   readonly current: Databag;
 }
 
+/** The `receive-ca-cert` relations: our databag in each, and the CAs they sent (in order). */
+export interface CaTransferWorld {
+  readonly relations: readonly { readonly relation: RelationRef; readonly current: Databag }[];
+  readonly certificates: readonly string[];
+  /** What reading skipped, as log lines. */
+  readonly warnings: readonly string[];
+}
+
 /** A dns-record relation and our application databag in it. */
 export interface DnsRecordRelation {
   readonly relation: RelationRef;
@@ -107,6 +115,8 @@ export type ClusterWorld =
     readonly gatewayClasses: readonly string[];
     /** Our labelled objects, by kind name, for every kind that was listed. */
     readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
+    /** Kinds the cluster does not serve (their CRD is not installed), by kind name. */
+    readonly unserved?: readonly string[];
   }
   | { readonly error: KubeError };
 
@@ -134,6 +144,8 @@ export interface ReconcileWorld {
   readonly ingress: readonly IngressRequirer[];
   readonly routes: readonly RouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
+  /** The `receive-ca-cert` relations (absent or null without one). */
+  readonly caTransfer?: CaTransferWorld | null;
   /** Null when there is no certificates relation, or the scope is `withdraw` and no renewal is due. */
   readonly certificates: CertificatesWorld | null;
   readonly expiring: ExpiringCertificate | null;

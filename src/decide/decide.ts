@@ -10,10 +10,8 @@ import {
   backendObjects,
   desiredObjects,
   type GatewayPlanInput,
-  ingressHost,
-  ingressUrl,
+  ingressRouting,
   normalHostname,
-  urlBase,
 } from "../gateway/plan.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
@@ -39,6 +37,8 @@ import type {
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
+import { decideRouting, withdrawnBackendTls } from "./routing.ts";
+import { requirerUrl } from "../gateway/routing.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
 
@@ -76,12 +76,13 @@ function ingressWrites(
 }
 
 /** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
-function managedHostnames(world: ReconcileWorld, config: CharmConfig): string[] {
+function managedHostnames(
+  world: ReconcileWorld,
+  ingressHostnames: readonly string[],
+): string[] {
   switch (proxyMode(world.integrations)) {
-    case "ingress": {
-      const host = ingressHost(config);
-      return host === null ? [] : [host];
-    }
+    case "ingress":
+      return [...ingressHostnames];
     case "gateway-route":
       return [
         ...new Set(
@@ -111,6 +112,7 @@ function invalidRequirers(
   ingress: readonly IngressRequirer[],
   routes: readonly RouteRequirer[],
   refused: ReadonlyMap<string, string>,
+  unservable: ReadonlyMap<string, string> = new Map(),
 ): string | null {
   const bad = (requirers: readonly { app: string; error: string | null }[]) =>
     requirers.filter((requirer) => requirer.error !== null)
@@ -123,6 +125,10 @@ function invalidRequirers(
   }
   if (routeErrors.length) {
     parts.push(`Invalid gateway-route relation data: ${routeErrors.join("; ")}`);
+  }
+  if (unservable.size) {
+    const each = [...unservable].map(([app, detail]) => `${app}: ${detail}`);
+    parts.push(`Cannot serve ${each.join("; ")}`);
   }
   if (refused.size) {
     const each = [...refused].map(([app, detail]) => `${app}: ${detail}`);
@@ -162,7 +168,11 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
     });
   } else {
     cluster = {
-      sets: [{ kind: KINDS.httpRoute, objects: [] }, { kind: KINDS.service, objects: [] }],
+      sets: [
+        ...withdrawnBackendTls(world.cluster.owned),
+        { kind: KINDS.httpRoute, objects: [] },
+        { kind: KINDS.service, objects: [] },
+      ],
       onFailure: "warn",
     };
   }
@@ -202,15 +212,6 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   );
   const addresses = gatewayAddresses(gateway);
   const address = addresses.usable[0] ?? null;
-  const hostnames = managedHostnames(world, config);
-  const ipTarget = wantsIpCertificate(world)
-    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
-    : null;
-  const targets = ipTarget ? [...hostnames, ipTarget] : hostnames;
-  const tls: TlsDecision = world.certificates === null
-    ? decideForget(world.tlsSecrets)
-    : decideTls(world.certificates, world.expiring, targets, world.now);
-
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
@@ -228,9 +229,21 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
     if (!refusedBy.has(owner.app)) refusedBy.set(owner.app, refusal.detail);
   }
-  const served = world.ingress.filter((requirer) =>
-    requirer.backend !== null && !refusedBy.has(requirer.app)
+  // Which requirers the Gateway can serve, and on which hostnames (src/decide/routing.ts).
+  const routing = decideRouting(
+    world,
+    config,
+    world.ingress.filter((requirer) => requirer.backend !== null && !refusedBy.has(requirer.app)),
   );
+  const served = routing.admitted;
+  const hostnames = managedHostnames(world, routing.hostnames);
+  const ipTarget = wantsIpCertificate(world)
+    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
+    : null;
+  const targets = ipTarget ? [...hostnames, ipTarget] : hostnames;
+  const tls: TlsDecision = world.certificates === null
+    ? decideForget(world.tlsSecrets)
+    : decideTls(world.certificates, world.expiring, targets, world.now);
 
   const mode = proxyMode(integrations);
   const input: GatewayPlanInput = {
@@ -241,14 +254,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     issued: tls.issued,
     backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
+    backendTls: routing.backendTls,
   };
 
-  const base = urlBase(input, address);
   const urls = new Map<number, string>();
   for (const requirer of served) {
-    if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
+    const url = requirerUrl(ingressRouting(input), requirer.backend!, address);
+    if (url !== null) urls.set(requirer.relation.id, url);
   }
-  const writes = ingressWrites(world.ingress, urls, true);
+  const writes = [...ingressWrites(world.ingress, urls, true), ...routing.writes];
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,
@@ -278,8 +292,8 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
   }
 
-  const logs: LogLine[] = [...tls.logs];
-  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy);
+  const logs: LogLine[] = [...tls.logs, ...routing.logs];
+  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable);
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
@@ -336,10 +350,13 @@ function decideRemove(world: RemoveWorld): Outcome {
   return {
     ...reportOnly(null),
     cluster: {
-      sets: [KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
-        kind,
-        objects: [],
-      })),
+      sets: [
+        ...withdrawnBackendTls(world.cluster.owned),
+        ...[KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
+          kind,
+          objects: [],
+        })),
+      ],
       onFailure: "retry",
       announce: "application removed",
     },

@@ -8,14 +8,19 @@ import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
+import { type Backend, renderGateway, renderService, renderTlsSecret } from "./objects.ts";
 import {
-  type Backend,
-  renderForwardingRoute,
-  renderGateway,
-  renderRedirectRoute,
-  renderService,
-  renderTlsSecret,
-} from "./objects.ts";
+  backendTlsNames,
+  backendTlsPolicyName,
+  caConfigMapName,
+  gatewayRedirectRoute,
+  type IngressRouting,
+  renderBackendTlsPolicy,
+  renderCaConfigMap,
+  requirerRedirectName,
+  requirerRoutes,
+  routingOf,
+} from "./routing.ts";
 
 /** A certificate ready to serve on an HTTPS listener. */
 export interface IssuedTls {
@@ -36,6 +41,20 @@ export interface GatewayPlanInput {
   readonly backends: readonly Backend[];
   /** Whether the charm owns routes and Services (ingress mode with a valid state). */
   readonly routes: boolean;
+  /** Set when BackendTLSPolicies and ConfigMaps are converged (their kinds were listed): the
+   * CAs received over `receive-ca-cert`. */
+  readonly backendTls?: { readonly caCertificates: readonly string[] } | null;
+}
+
+/** The route builders' view of the plan. */
+export function ingressRouting(input: GatewayPlanInput): IngressRouting {
+  return {
+    gateway: input.gateway,
+    namespace: input.namespace,
+    config: input.config,
+    externalHost: ingressHost(input.config),
+    issued: new Set(input.issued.map((tls) => tls.target)),
+  };
 }
 
 /** A hostname as Gateway API and certificates want it: lower case, internationalised names in
@@ -77,6 +96,10 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     name: input.gateway,
     gatewayClass: input.config.gatewayClass ?? "",
     hostnames: input.hostnames,
+    infrastructure: {
+      labels: routingOf(input.config).gatewayLabels,
+      annotations: routingOf(input.config).gatewayAnnotations,
+    },
     // An IP target keeps its address in the listener name; renderGateway leaves out the hostname.
     tls: input.issued.map((tls) => ({
       host: tls.target,
@@ -85,28 +108,38 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
+  const policies: KubeObject[] = [];
+  const configMaps: KubeObject[] = [];
   if (input.routes) {
-    const host = input.hostnames[0] ?? null;
-    const options = { gateway: input.gateway, namespace: input.namespace, host };
-    const https = httpsServed(input, host);
+    const routing = ingressRouting(input);
+    const secure = input.backends.filter((backend) => backend.scheme === "https");
+    const cas = input.backendTls?.caCertificates ?? [];
+    const caMap = cas.length > 0 && secure.length > 0 ? caConfigMapName(input.gateway) : null;
+    if (caMap !== null) configMaps.push(renderCaConfigMap(input.gateway, cas));
     for (const backend of input.backends) {
       services.push(renderService(input.gateway, backend));
-      if (!input.config.enforceHttps) {
-        routes.push(renderForwardingRoute(options, backend, "http", null));
-      }
-      if (https) {
-        const hsts = input.config.enforceHttps ? input.config.hstsMaxAge : null;
-        routes.push(renderForwardingRoute(options, backend, "https", hsts));
+      routes.push(...requirerRoutes(routing, backend));
+      const names = backend.scheme === "https" ? backendTlsNames(backend) : null;
+      if (names !== null && !("error" in names)) {
+        policies.push(renderBackendTlsPolicy(input.gateway, backend, names, caMap));
       }
     }
     if (input.config.enforceHttps && input.backends.length > 0) {
-      routes.push(renderRedirectRoute(options));
+      routes.push(gatewayRedirectRoute(routing, input.hostnames));
     }
   }
+  // Listed only when the feature may be in use (see gather): otherwise the kinds are left alone.
+  const backendTlsSets: DesiredSet[] = input.backendTls == null ? [] : [
+    { kind: KINDS.configMap, objects: configMaps },
+    { kind: KINDS.backendTlsPolicy, objects: policies, isolated: true },
+  ];
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
   return [
     { kind: KINDS.secret, objects: secrets },
+    ...backendTlsSets.slice(0, 1),
     { kind: KINDS.gateway, objects: [gateway] },
+    // Before the Services: a policy is never left behind by a Service deleted before it.
+    ...backendTlsSets.slice(1),
     { kind: KINDS.service, objects: services, isolated: true },
     { kind: KINDS.httpRoute, objects: routes, isolated: true },
   ];
@@ -118,5 +151,7 @@ export function backendObjects(gateway: string, backend: Backend): string[] {
     `${KINDS.service.kind}/${serviceName(gateway, backend.app)}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "http")}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "https")}`,
+    `${KINDS.httpRoute.kind}/${requirerRedirectName(gateway, backend.app)}`,
+    `${KINDS.backendTlsPolicy.kind}/${backendTlsPolicyName(gateway, backend.app)}`,
   ];
 }

@@ -28,6 +28,7 @@ import {
   remoteApp,
 } from "./relations.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { backendTlsKinds, readCaTransfer } from "./ca.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -111,25 +112,42 @@ function startCluster(ctx: HookContext, connect: Connector) {
   return {
     /** Only what withdrawing needs. */
     withdraw: (): Promise<Connection> => started,
-    /** Everything: the GatewayClasses and every owned kind. */
-    async full(): Promise<Connection> {
+    /** Everything: the GatewayClasses and every owned kind, and the optional kinds `optional`
+     * names given the owned objects listed first. An optional kind the cluster does not serve
+     * (its CRD is missing) is reported in `unserved`, not as a failure. */
+    async full(
+      optional: (owned: ReadonlyMap<string, readonly KubeObject[]>) => readonly ResourceKind[] =
+        () => [],
+    ): Promise<Connection> {
       const { client, cluster } = await started;
       if (client === null || "error" in cluster) return { client, cluster };
       const rest = OWNED_KINDS.filter((kind) => !cluster.owned.has(kind.kind));
+      const extra = optional(cluster.owned).filter((kind) => !cluster.owned.has(kind.kind));
+      const unserved: string[] = [];
       const read = await settle([
         client.list(KINDS.gatewayClass),
         ...rest.map((kind) => listOwned(client, ctx.appName, kind)),
+        ...extra.map((kind) =>
+          listOwned(client, ctx.appName, kind).catch((error) => {
+            if (!(error instanceof KubeError && error.kind === "not-found")) throw error;
+            unserved.push(kind.kind);
+            return [];
+          })
+        ),
       ]);
       if ("error" in read) return { client, cluster: { error: read.error } };
       const [classes, ...lists] = read.lists;
       const owned = new Map(cluster.owned);
-      rest.forEach((kind, i) => owned.set(kind.kind, lists[i]));
+      [...rest, ...extra].forEach((kind, i) => {
+        if (!unserved.includes(kind.kind)) owned.set(kind.kind, lists[i]);
+      });
       return {
         client,
         cluster: {
           namespace: cluster.namespace,
           gatewayClasses: classes.map((gc) => gc.metadata.name),
           owned,
+          ...(unserved.length > 0 ? { unserved } : {}),
         },
       };
     },
@@ -189,12 +207,13 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds, caIds] = await Promise.all([
     tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
+    liveRelations(tools, event, ENDPOINTS.receiveCa),
   ]);
   const config = parseConfig(rawConfig);
   const integrations = {
@@ -213,8 +232,10 @@ async function gatherReconcile(
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
   // The cluster's answers and the rest of Juju's are read at once.
-  const [{ client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
-    full ? kube.full() : kube.withdraw(),
+  const [{ client, cluster }, tls, dnsRecords, tlsSecrets, caTransfer] = await Promise.all([
+    full
+      ? kube.full((owned) => backendTlsKinds(ingress, caIds, owned.get(KINDS.service.kind) ?? []))
+      : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);
       // TLS is read when the reconcile can use it, and for a renewal whatever the config says.
@@ -230,6 +251,7 @@ async function gatherReconcile(
     })(),
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
+    full ? readCaTransfer(tools, event, appName, caIds) : null,
   ]);
   const world: ReconcileWorld = {
     kind: "reconcile",
@@ -244,6 +266,7 @@ async function gatherReconcile(
     ingress,
     routes,
     dnsRecords,
+    caTransfer,
     certificates: tls.certificates,
     expiring: tls.expiring,
     tlsSecrets,

@@ -17,6 +17,7 @@ export const ENDPOINTS = {
   gatewayRoute: "gateway-route",
   certificates: "certificates",
   dnsRecord: "dns-record",
+  receiveCa: "receive-ca-cert",
 } as const;
 
 /** Relations of an endpoint, leaving out the one whose `-broken` hook is running. */
@@ -86,6 +87,9 @@ async function readIngressRequirer(
         app: request.name,
         port: request.port,
         stripPrefix: request.stripPrefix,
+        scheme: request.scheme,
+        redirectHttps: request.redirectHttps,
+        hosts: request.units.map((unit) => unit.host),
       };
       return { ...base, backend, error: null, pending: false };
     } catch (error) {

@@ -42,6 +42,13 @@ export const KINDS = {
   grpcRoute: { apiVersion: GATEWAY_API, kind: "GRPCRoute", plural: "grpcroutes", namespaced: true },
   service: { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
   secret: { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  backendTlsPolicy: {
+    apiVersion: GATEWAY_API,
+    kind: "BackendTLSPolicy",
+    plural: "backendtlspolicies",
+    namespaced: true,
+  },
+  configMap: { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   endpointSlice: {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
