@@ -56,6 +56,7 @@ Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unl
   deepStrictEqual(metadata.requires, {
     certificates: { interface: "tls-certificates", limit: 1 },
     "dns-record": { interface: "dns_record" },
+    "receive-ca-cert": { interface: "certificate_transfer" },
   });
   ok(!("containers" in metadata) && !("peers" in metadata));
 });
@@ -76,6 +77,12 @@ Deno.test("config.yaml and actions.yaml are charmcraft.yaml's", () => {
       "gateway-class": ["string", undefined],
       "enforce-https": ["boolean", true],
       "hsts-max-age": ["int", 31536000],
+      "routing-mode": ["string", "path"],
+      "additional-hostnames": ["string", undefined],
+      "request-timeout": ["string", undefined],
+      "backend-request-timeout": ["string", undefined],
+      "gateway-annotations": ["string", undefined],
+      "gateway-labels": ["string", undefined],
     },
   );
   deepStrictEqual(Object.keys(yamlOf("actions.yaml")), ["get-certificate"]);

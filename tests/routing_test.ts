@@ -54,8 +54,8 @@ function caTransfer(certificates: string[] | null): RelationState {
   };
 }
 
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
+async function withCluster(test: (cluster: Cluster) => Promise<void>, crdsDir?: string) {
+  const cluster = await startCluster({ crdsDir });
   try {
     await test(cluster);
   } finally {
@@ -571,3 +571,33 @@ Deno.test("redirect-https redirects that requirer's HTTP path once its HTTPS lis
     }]);
     ok(!names(cluster.objects("HTTPRoute")).includes(`${APP}-http-redirect`), "no global redirect");
   }));
+
+Deno.test("on a cluster without the BackendTLSPolicy CRD only the https requirer is blocked", async () => {
+  const crds = new URL("../../shared/reference/data/gateway-api-crds/", import.meta.url);
+  const dir = await Deno.makeTempDir({ prefix: "crds-" });
+  try {
+    for await (const entry of Deno.readDir(crds)) {
+      if (!entry.isFile || !entry.name.endsWith(".yaml") || entry.name.includes("backendtls")) {
+        continue;
+      }
+      await Deno.copyFile(new URL(entry.name, crds), `${dir}/${entry.name}`);
+    }
+    await withCluster(async (cluster) => {
+      const relations = [requirer(1, "web", { scheme: '"https"' }), requirer(2, "api")];
+      const state: JujuState = { leader: true, config: PLAIN, relations };
+      await run(cluster, state);
+      cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+      const result = await run(cluster, state, UPDATE);
+      deepStrictEqual(result.state.unitStatus, {
+        status: "blocked",
+        message: "Cannot serve web: scheme https needs BackendTLSPolicy (Gateway API v1.4 or " +
+          "later, standard channel), which this cluster does not serve",
+      });
+      strictEqual(url(result, 2), "http://gw.example.com/testing-api");
+      strictEqual(url(result, 1), undefined);
+      deepStrictEqual(names(cluster.objects("Service")), [`${APP}-api-service`]);
+    }, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
