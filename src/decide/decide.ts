@@ -10,9 +10,11 @@ import {
   backendObjects,
   desiredObjects,
   type GatewayPlanInput,
+  httpListenerCount,
   ingressRouting,
   normalHostname,
 } from "../gateway/plan.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -36,6 +38,7 @@ import type {
   World,
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 import { decideRouting, withdrawnBackendTls } from "./routing.ts";
 import { requirerUrl } from "../gateway/routing.ts";
@@ -215,11 +218,19 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
+  const requestsL4 = l4Requests(world);
+  const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
+    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    if (ownerL4 !== undefined) {
+      leftOutL4.add(ownerL4);
+      if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
+      continue;
+    }
     if (owner === undefined) {
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
@@ -256,6 +267,14 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     routes: mode === "ingress",
     backendTls: routing.backendTls,
   };
+  const l4 = decideL4(
+    world,
+    cluster.namespace,
+    gateway,
+    httpListenerCount(input),
+    requestsL4,
+    leftOutL4,
+  );
 
   const urls = new Map<number, string>();
   for (const requirer of served) {
@@ -293,7 +312,10 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs, ...routing.logs];
-  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable);
+  const invalid = [
+    invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
+    ...l4.refused.map((refusal) => refusal.message),
+  ].filter((part) => part !== null).join(" ") || null;
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
@@ -325,7 +347,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
   return {
-    cluster: { sets: desiredObjects(input), onFailure: "block" },
+    cluster: { sets: desiredObjects({ ...input, l4 }), onFailure: "block" },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,
@@ -352,7 +374,9 @@ function decideRemove(world: RemoveWorld): Outcome {
     cluster: {
       sets: [
         ...withdrawnBackendTls(world.cluster.owned),
-        ...[KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
+        ...[KINDS.httpRoute, ...L4_OWNED_KINDS, KINDS.service, KINDS.gateway, KINDS.secret].map((
+          kind,
+        ) => ({
           kind,
           objects: [],
         })),

@@ -4,6 +4,7 @@
  * Labels and ownership are added by the reconciler, not here.
  */
 import type { KubeObject } from "../k8s/types.ts";
+import { type L4Listener, renderL4Listener } from "./l4.ts";
 import { ipVersion } from "../net.ts";
 import {
   httpListenerName,
@@ -34,6 +35,8 @@ export interface GatewaySpec {
     readonly labels: Readonly<Record<string, string>>;
     readonly annotations: Readonly<Record<string, string>>;
   };
+  /** TCP, UDP and TLS-passthrough listeners, after the HTTP and HTTPS ones (`l4.ts`). */
+  readonly l4?: readonly L4Listener[];
 }
 
 /** IPs get no `hostname` field: Gateway listeners match host names, not addresses. */
@@ -65,7 +68,7 @@ export function renderGateway(spec: GatewaySpec): KubeObject {
     metadata: { name: spec.name },
     spec: {
       gatewayClassName: spec.gatewayClass,
-      listeners: [...http, ...https],
+      listeners: [...http, ...https, ...(spec.l4 ?? []).map(renderL4Listener)],
       ...infrastructureField(spec.infrastructure),
     },
   };

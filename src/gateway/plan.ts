@@ -7,6 +7,7 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
+import type { L4Plan } from "./l4.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
 import { type Backend, renderGateway, renderService, renderTlsSecret } from "./objects.ts";
 import {
@@ -44,6 +45,8 @@ export interface GatewayPlanInput {
   /** Set when BackendTLSPolicies and ConfigMaps are converged (their kinds were listed): the
    * CAs received over `receive-ca-cert`. */
   readonly backendTls?: { readonly caCertificates: readonly string[] } | null;
+  /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
+  readonly l4?: L4Plan;
 }
 
 /** The route builders' view of the plan. */
@@ -55,6 +58,11 @@ export function ingressRouting(input: GatewayPlanInput): IngressRouting {
     externalHost: ingressHost(input.config),
     issued: new Set(input.issued.map((tls) => tls.target)),
   };
+}
+
+/** How many HTTP and HTTPS listeners the Gateway gets (the rest of its 64 are for L4). */
+export function httpListenerCount(input: Pick<GatewayPlanInput, "hostnames" | "issued">): number {
+  return Math.max(input.hostnames.length, 1) + input.issued.length;
 }
 
 /** A hostname as Gateway API and certificates want it: lower case, internationalised names in
@@ -105,6 +113,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       host: tls.target,
       secretName: secretName(input.gateway, tls.target),
     })),
+    l4: input.l4?.listeners,
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
@@ -128,6 +137,14 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       routes.push(gatewayRedirectRoute(routing, input.hostnames));
     }
   }
+  services.push(...(input.l4?.services ?? []));
+  // L4 routes go before the Gateway: a route removed with its listener is deleted first, so that
+  // a hook cut short in between still finds the listener, and with it lists the route kind.
+  const l4Routes = (input.l4?.routeKinds ?? []).map((kind) => ({
+    kind,
+    objects: (input.l4?.routes ?? []).filter((route) => route.kind === kind.kind),
+    isolated: true,
+  }));
   // Listed only when the feature may be in use (see gather): otherwise the kinds are left alone.
   const backendTlsSets: DesiredSet[] = input.backendTls == null ? [] : [
     { kind: KINDS.configMap, objects: configMaps },
@@ -136,6 +153,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
   return [
     { kind: KINDS.secret, objects: secrets },
+    ...l4Routes,
     ...backendTlsSets.slice(0, 1),
     { kind: KINDS.gateway, objects: [gateway] },
     // Before the Services: a policy is never left behind by a Service deleted before it.
