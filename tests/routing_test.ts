@@ -484,6 +484,15 @@ Deno.test("received CAs go into a ConfigMap the BackendTLSPolicy references, and
       },
     );
 
+    // Nothing to change: no API write, no relation write.
+    cluster.server.resetLog();
+    const again = await run(cluster, first.state, UPDATE);
+    deepStrictEqual(
+      cluster.server.resourceRequests().filter((request) => request.method !== "GET"),
+      [],
+    );
+    deepStrictEqual(again.toolCalls.filter((call) => call.tool === "relation-set"), []);
+
     // The relation goes: the policy falls back to the system CAs and the ConfigMap is deleted.
     const broken = first.state.relations!.map((r) =>
       r.id === CA_ID ? { ...r, remoteUnits: {}, dying: true } : r
