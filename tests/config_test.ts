@@ -10,6 +10,7 @@ Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames
     enforceHttps: true,
     hstsMaxAge: 31536000,
     routing: DEFAULT_ROUTING,
+    perUnitTcpPorts: "20000-20999",
   });
   deepStrictEqual(parseConfig({}), {
     externalHostname: null,
@@ -17,6 +18,7 @@ Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames
     enforceHttps: true,
     hstsMaxAge: 31536000,
     routing: DEFAULT_ROUTING,
+    perUnitTcpPorts: "20000-20999",
   });
 });
 
@@ -27,6 +29,7 @@ Deno.test("config values are read and empty strings count as unset", () => {
       "gateway-class": "cilium",
       "enforce-https": false,
       "hsts-max-age": 0,
+      "ingress-per-unit-tcp-ports": "7000-7009",
       "unrelated": "x",
     }),
     {
@@ -35,6 +38,7 @@ Deno.test("config values are read and empty strings count as unset", () => {
       enforceHttps: false,
       hstsMaxAge: 0,
       routing: DEFAULT_ROUTING,
+      perUnitTcpPorts: "7000-7009",
     },
   );
 });

@@ -11,6 +11,8 @@ import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
 import { parseCsr } from "../src/tls/csr.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { parse as parseYaml } from "yaml";
+import { unitData } from "./ingress_per_unit_fixtures.ts";
 
 const APP = "gateway-api-integrator";
 const HOST = "gw.example.com";
@@ -565,13 +567,14 @@ Deno.test("redirect-https redirects that requirer's HTTP path once its HTTPS lis
       "no HTTPS listener yet: plain HTTP for both",
     );
     await run(cluster, await issueAll(first.state));
+    // The requirer's only HTTP route is now its redirect (it keeps the HTTP route's name).
     deepStrictEqual(names(cluster.objects("HTTPRoute")), [
       `${APP}-api-http`,
       `${APP}-api-https`,
+      `${APP}-web-http`,
       `${APP}-web-https`,
-      `${APP}-web-https-redirect`,
     ]);
-    const redirect = route(cluster, "web-https-redirect");
+    const redirect = route(cluster, "web-http");
     deepStrictEqual(redirect.hostnames, [HOST]);
     deepStrictEqual(redirect.parentRefs.map((p) => p.sectionName), [`${APP}-http-gw-example-com`]);
     deepStrictEqual(redirect.rules, [{
@@ -610,3 +613,70 @@ Deno.test("on a cluster without the BackendTLSPolicy CRD only the https requirer
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+function perUnit(id: number, app: string, units: number[]): RelationState {
+  return {
+    id,
+    endpoint: "ingress-per-unit",
+    remoteApp: app,
+    remoteAppData: {},
+    remoteUnits: Object.fromEntries(units.map((n) => [`${app}/${n}`, unitData(`${app}/${n}`)])),
+  };
+}
+
+const unitUrls = (result: HookResult, id: number) => {
+  const raw = result.state.relations?.find((r) => r.id === id)?.localAppData?.ingress;
+  if (!raw) return undefined;
+  const data = parseYaml(raw) as Record<string, { url: string }>;
+  return Object.fromEntries(Object.entries(data).map(([unit, value]) => [unit, value.url]));
+};
+
+Deno.test("subdomain mode, ingress-per-unit: each unit gets <model>-<app>-<n>.<hostname>, its listener and CSR", () =>
+  withCluster(async (cluster) => {
+    const config = { ...PLAIN, "routing-mode": "subdomain" };
+    const first = await run(cluster, {
+      leader: true,
+      config,
+      relations: [perUnit(1, "prom", [0, 1]), CERTIFICATES],
+    });
+    deepStrictEqual(await ourCsrNames(first.state), [
+      "testing-prom-0.gw.example.com",
+      "testing-prom-1.gw.example.com",
+    ]);
+    const issued = await run(cluster, await issueAll(first.state));
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    const served = await run(cluster, issued.state, UPDATE);
+    deepStrictEqual(unitUrls(served, 1), {
+      "prom/0": "https://testing-prom-0.gw.example.com/",
+      "prom/1": "https://testing-prom-1.gw.example.com/",
+    });
+    deepStrictEqual(listeners(cluster), [
+      "HTTP testing-prom-0.gw.example.com",
+      "HTTP testing-prom-1.gw.example.com",
+      "HTTPS testing-prom-0.gw.example.com",
+      "HTTPS testing-prom-1.gw.example.com",
+    ]);
+    const https = route(cluster, "prom-1-https");
+    deepStrictEqual(https.hostnames, ["testing-prom-1.gw.example.com"]);
+    deepStrictEqual(https.rules[0].matches, [{ path: { type: "PathPrefix", value: "/" } }]);
+
+    // Scaled down to one unit: the other's listeners and CSR go.
+    const scaled = await run(cluster, {
+      ...served.state,
+      relations: served.state.relations!.map((r) =>
+        r.id === 1 ? { ...r, remoteUnits: { "prom/0": r.remoteUnits!["prom/0"] } } : r
+      ),
+    }, {
+      kind: "relation",
+      name: "departed",
+      relationId: 1,
+      remoteUnit: "prom/1",
+      departingUnit: "prom/1",
+    });
+    deepStrictEqual(await ourCsrNames(scaled.state), ["testing-prom-0.gw.example.com"]);
+    deepStrictEqual(listeners(cluster), [
+      "HTTP testing-prom-0.gw.example.com",
+      "HTTPS testing-prom-0.gw.example.com",
+    ]);
+    deepStrictEqual(unitUrls(scaled, 1), { "prom/0": "https://testing-prom-0.gw.example.com/" });
+  }));

@@ -11,10 +11,12 @@ import {
   desiredObjects,
   type GatewayPlanInput,
   httpListenerCount,
+  httpsServed,
+  ingressHost,
   ingressRouting,
   normalHostname,
 } from "../gateway/plan.ts";
-import { L4_OWNED_KINDS } from "../gateway/l4.ts";
+import { L4_OWNED_KINDS, liveL4Listeners } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -37,11 +39,25 @@ import type {
   RouteRequirer,
   World,
 } from "../world.ts";
+import { decideProxiedEndpoints } from "./endpoints.ts";
+import {
+  DEFAULT_TCP_PORTS,
+  perUnitTcpRequests,
+  tcpPortsOf,
+  tcpUnitUrl,
+} from "./ingress_per_unit_tcp.ts";
+import {
+  decidePerUnit,
+  ownedByUnit,
+  perUnitProblems,
+  withdrawPerUnit,
+  withPerUnitObjects,
+} from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
-import { decideRouting, withdrawnBackendTls } from "./routing.ts";
-import { requirerUrl } from "../gateway/routing.ts";
+import { decideRouting, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
+import { gatewayRedirectRoute, requirerUrl } from "../gateway/routing.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
 
@@ -183,7 +199,10 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
   return {
     ...renewal,
     cluster,
-    writes: ingressWrites(world.ingress, new Map(), false),
+    writes: [
+      ...ingressWrites(world.ingress, new Map(), false),
+      ...withdrawPerUnit(world.ingressPerUnit),
+    ],
     logs: [...logs, log],
     status,
   };
@@ -218,7 +237,16 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
-  const requestsL4 = l4Requests(world);
+  // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
+  const others = l4Requests(world);
+  const perUnitTcp = perUnitTcpRequests(
+    world.app,
+    world.ingressPerUnit,
+    liveL4Listeners(gateway),
+    config.perUnitTcpPorts ?? DEFAULT_TCP_PORTS,
+    tcpPortsOf(others),
+  );
+  const requestsL4 = [...others, ...perUnitTcp.requests];
   const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
@@ -232,6 +260,8 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       continue;
     }
     if (owner === undefined) {
+      // A unit's refused object skips that unit alone (the per-unit part decides it).
+      if (ownedByUnit(world.app, world.ingressPerUnit, refusal.object)) continue;
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
         ...reportOnly({ status: "blocked", message }),
@@ -245,6 +275,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     world,
     config,
     world.ingress.filter((requirer) => requirer.backend !== null && !refusedBy.has(requirer.app)),
+    perUnitClaims(world.ingressPerUnit),
   );
   const served = routing.admitted;
   const hostnames = managedHostnames(world, routing.hostnames);
@@ -282,6 +313,25 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     if (url !== null) urls.set(requirer.relation.id, url);
   }
   const writes = [...ingressWrites(world.ingress, urls, true), ...routing.writes];
+  const host = ingressHost(config);
+  const perUnit = decidePerUnit(
+    world.app,
+    world.ingressPerUnit,
+    {
+      route: { gateway: world.app, namespace: cluster.namespace, host },
+      base: null,
+      https: httpsServed(input, host),
+      enforceHttps: config.enforceHttps,
+      hstsMaxAge: config.hstsMaxAge,
+      // Units are routed as the ingress requirers are: every hostname, subdomains, timeouts.
+      routing: ingressRouting(input),
+      address,
+      unservable: routing.unservableUnits,
+    },
+    world.refused,
+    { url: (unit) => tcpUnitUrl(l4, unit, address), invalid: perUnitTcp.invalid },
+  );
+  writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,
@@ -314,9 +364,13 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   const logs: LogLine[] = [...tls.logs, ...routing.logs];
   const invalid = [
     invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
+    perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ") || null;
-  const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
+  const pending = [
+    ...world.ingress.filter((requirer) => requirer.pending).map((r) => r.app),
+    ...perUnit.pending,
+  ];
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
   if (invalid !== null) {
@@ -346,8 +400,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   } else {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
+  // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
+  const redirect = config.enforceHttps && input.backends.length === 0 && perUnit.httpUnits > 0
+    ? [gatewayRedirectRoute(ingressRouting(input), input.hostnames)]
+    : [];
   return {
-    cluster: { sets: desiredObjects({ ...input, l4 }), onFailure: "block" },
+    cluster: {
+      sets: withPerUnitObjects(desiredObjects({ ...input, l4 }), perUnit, redirect),
+      onFailure: "block",
+    },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,
@@ -421,6 +482,8 @@ export function decide(world: World): Outcome {
       return decideRemove(world);
     case "get-certificate":
       return decideCertificateAction(world);
+    case "show-proxied-endpoints":
+      return decideProxiedEndpoints(world);
     case "unknown-action":
       return { ...reportOnly(null), action: { fail: `Unknown action: ${world.name}` } };
   }

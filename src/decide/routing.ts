@@ -13,7 +13,9 @@ import { renderTransferRequirer } from "../interfaces/certificate_transfer.ts";
 import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import type { LogLine, RelationWrite } from "../outcome.ts";
-import type { IngressRequirer, ReconcileWorld } from "../world.ts";
+import type { Backend } from "../gateway/objects.ts";
+import { unitBackend } from "../gateway/per_unit.ts";
+import type { IngressRequirer, PerUnitRequirer, ReconcileWorld } from "../world.ts";
 import { MAX_COMMON_NAME } from "./tls.ts";
 
 export interface RoutingDecision {
@@ -21,6 +23,8 @@ export interface RoutingDecision {
   readonly admitted: readonly IngressRequirer[];
   /** Requirers that cannot be served, by application, with why. */
   readonly unservable: ReadonlyMap<string, string>;
+  /** Ingress-per-unit units that cannot be served (their subdomain), by unit, with why. */
+  readonly unservableUnits: ReadonlyMap<string, string>;
   /** The hostnames the Gateway listens on in ingress mode (sorted). */
   readonly hostnames: readonly string[];
   /** Set when the backend TLS kinds were listed (they are converged). */
@@ -33,10 +37,9 @@ export interface RoutingDecision {
 function problem(
   world: ReconcileWorld,
   config: CharmConfig,
-  requirer: IngressRequirer,
+  backend: Backend,
   taken: ReadonlyMap<string, string>,
 ): string | null {
-  const backend = requirer.backend!;
   if (backend.scheme === "https") {
     const cluster = "error" in world.cluster ? null : world.cluster;
     if (cluster?.unserved?.includes(KINDS.backendTlsPolicy.kind)) {
@@ -64,26 +67,50 @@ function problem(
   return null;
 }
 
+/** The HTTP units of the ingress-per-unit requirers, each as the route builders see it. */
+export function perUnitClaims(
+  requirers: readonly PerUnitRequirer[],
+): { unit: string; backend: Backend }[] {
+  return requirers.filter((requirer) => requirer.error === null).flatMap((requirer) =>
+    requirer.units.flatMap((entry) =>
+      entry.request !== null && entry.request.mode !== "tcp"
+        ? [{ unit: entry.unit, backend: unitBackend(entry.request) }]
+        : []
+    )
+  );
+}
+
 export function decideRouting(
   world: ReconcileWorld,
   config: CharmConfig,
   served: readonly IngressRequirer[],
+  /** Ingress-per-unit HTTP units: in subdomain mode each has its own subdomains. */
+  units: readonly { unit: string; backend: Backend }[] = [],
 ): RoutingDecision {
   const admitted: IngressRequirer[] = [];
   const unservable = new Map<string, string>();
+  const unservableUnits = new Map<string, string>();
   const taken = new Map<string, string>();
+  const claim = (owner: string, backend: Backend) => {
+    if (routingOf(config).mode !== "subdomain") return;
+    for (const host of requirerHosts(config, ingressHost(config), backend)) taken.set(host, owner);
+  };
   for (const requirer of served) {
-    const why = problem(world, config, requirer, taken);
+    const why = problem(world, config, requirer.backend!, taken);
     if (why !== null) {
       unservable.set(requirer.app, why);
       continue;
     }
     admitted.push(requirer);
-    if (routingOf(config).mode === "subdomain") {
-      for (const host of requirerHosts(config, ingressHost(config), requirer.backend!)) {
-        taken.set(host, requirer.app);
-      }
+    claim(requirer.app, requirer.backend!);
+  }
+  for (const { unit, backend } of units) {
+    const why = problem(world, config, backend, taken);
+    if (why !== null) {
+      unservableUnits.set(unit, why);
+      continue;
     }
+    claim(unit, backend);
   }
   const hostnames = routingOf(config).mode === "subdomain"
     ? [...taken.keys()].sort()
@@ -99,6 +126,7 @@ export function decideRouting(
   return {
     admitted,
     unservable,
+    unservableUnits,
     hostnames,
     backendTls: listed ? { caCertificates: transfer?.certificates ?? [] } : null,
     writes,

@@ -160,7 +160,12 @@ export function requirerRoutes(routing: IngressRouting, backend: Backend): KubeO
   const routes: KubeObject[] = [];
   if (plain.length > 0) routes.push(forwardingRoute(routing, backend, "http", plain));
   if (redirected.length > 0) {
-    routes.push(route(requirerRedirectName(routing.gateway, backend.app), {
+    // The redirect takes the HTTP route's name when it is the only HTTP route (as the per-unit
+    // routes do); beside a forwarding route on other hostnames, its own.
+    const name = plain.length === 0
+      ? routeName(routing.gateway, backend.app, "http")
+      : requirerRedirectName(routing.gateway, backend.app);
+    routes.push(route(name, {
       parentRefs: parentRefs(
         routing,
         redirected.map((host) => httpListenerName(routing.gateway, host)),

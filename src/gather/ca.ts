@@ -8,8 +8,15 @@
  */
 import type { JujuEvent } from "../juju/context.ts";
 import type { HookTools, RelationRef } from "../juju/tools.ts";
-import { KINDS, type KubeObject, type ResourceKind } from "../k8s/types.ts";
-import type { CaTransferWorld, IngressRequirer } from "../world.ts";
+import { listOwned } from "../k8s/reconcile.ts";
+import {
+  KINDS,
+  type KubeClient,
+  KubeError,
+  type KubeObject,
+  type ResourceKind,
+} from "../k8s/types.ts";
+import type { CaTransferWorld, ClusterWorld, IngressRequirer } from "../world.ts";
 import { ifPresent, remoteApp } from "./relations.ts";
 import { servesHttpsBackend } from "../decide/routing.ts";
 
@@ -23,6 +30,41 @@ export function backendTlsKinds(
     ingress.some((requirer) => requirer.backend?.scheme === "https") ||
     services.some(servesHttpsBackend);
   return inUse ? [KINDS.configMap, KINDS.backendTlsPolicy] : [];
+}
+
+/** Lists the backend TLS kinds into the cluster world. A kind the cluster does not serve (its
+ * CRD is not installed) is reported in `unserved`, not as a failure. */
+export async function listBackendTls(
+  client: KubeClient,
+  app: string,
+  cluster: Exclude<ClusterWorld, { error: KubeError }>,
+  kinds: readonly ResourceKind[],
+): Promise<ClusterWorld> {
+  if (kinds.length === 0) return cluster;
+  const unserved: string[] = [];
+  let lists: (readonly KubeObject[] | null)[];
+  try {
+    lists = await Promise.all(kinds.map((kind) =>
+      listOwned(client, app, kind).catch((error) => {
+        if (!(error instanceof KubeError && error.kind === "not-found")) throw error;
+        unserved.push(kind.kind);
+        return null;
+      })
+    ));
+  } catch (error) {
+    if (error instanceof KubeError) return { error };
+    throw error;
+  }
+  const owned = new Map(cluster.owned);
+  kinds.forEach((kind, i) => {
+    const list = lists[i];
+    if (list !== null) owned.set(kind.kind, list);
+  });
+  return {
+    ...cluster,
+    owned,
+    ...(unserved.length > 0 ? { unserved: [...(cluster.unserved ?? []), ...unserved] } : {}),
+  };
 }
 
 /** The CAs of every `receive-ca-cert` relation (null without one). */

@@ -151,6 +151,7 @@ Deno.test("config-get and is-leader are read once per hook", async () => {
     "external-hostname": "gw.example.com",
     "hsts-max-age": 31536000,
     "routing-mode": "path",
+    "ingress-per-unit-tcp-ports": "20000-20999",
   });
   await tools.configGet();
   strictEqual(await tools.isLeader(), true);
