@@ -11,6 +11,7 @@ import type {
 } from "./interfaces/tls_certificates.ts";
 import type { UnitRequest } from "./interfaces/ingress_per_unit.ts";
 import type { JujuEvent } from "./juju/context.ts";
+import type { TraefikRouteRequest } from "./interfaces/traefik_route.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
@@ -63,6 +64,19 @@ export interface CaTransferWorld {
   readonly certificates: readonly string[];
   /** What reading skipped, as log lines. */
   readonly warnings: readonly string[];
+}
+
+/** A traefik-route requirer: what it sent (YAML parsed, still to be translated). */
+export interface TraefikRouteRequirer {
+  readonly relation: RelationRef;
+  readonly app: string;
+  /** Its units in the relation (`app/n`). */
+  readonly units: readonly string[];
+  /** Null when it sent no config yet, or its data cannot be read (`error`). */
+  readonly request: TraefikRouteRequest | null;
+  readonly error: string | null;
+  /** Our application databag as it is. */
+  readonly current: Databag;
 }
 
 /** A dns-record relation and our application databag in it. */
@@ -166,6 +180,8 @@ export interface ReconcileWorld {
   readonly ingress: readonly IngressRequirer[];
   readonly ingressPerUnit: readonly PerUnitRequirer[];
   readonly routes: readonly RouteRequirer[];
+  /** Read in the full scope only. */
+  readonly traefikRoutes: readonly TraefikRouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
   /** The `receive-ca-cert` relations (absent or null without one). */
   readonly caTransfer?: CaTransferWorld | null;

@@ -47,6 +47,8 @@ export interface GatewayPlanInput {
   readonly backendTls?: { readonly caCertificates: readonly string[] } | null;
   /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
   readonly l4?: L4Plan;
+  /** Other endpoints' HTTPRoutes (traefik-route), on the same listeners. */
+  readonly httpRoutes?: readonly KubeObject[];
 }
 
 /** The route builders' view of the plan. */
@@ -137,6 +139,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       routes.push(gatewayRedirectRoute(routing, input.hostnames));
     }
   }
+  routes.push(...(input.httpRoutes ?? []));
   services.push(...(input.l4?.services ?? []));
   // L4 routes go before the Gateway: a route removed with its listener is deleted first, so that
   // a hook cut short in between still finds the listener, and with it lists the route kind.

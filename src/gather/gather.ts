@@ -31,6 +31,7 @@ import {
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 import { backendTlsKinds, listBackendTls, readCaTransfer } from "./ca.ts";
+import { readTraefikRouteRequirers } from "./traefik_route.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -209,8 +210,8 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, caIds] = await Promise
-    .all([
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, traefikIds, caIds] =
+    await Promise.all([
       tools.configGet(),
       liveRelations(tools, event, ENDPOINTS.ingress),
       liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
@@ -218,6 +219,7 @@ async function gatherReconcile(
       liveRelations(tools, event, ENDPOINTS.certificates),
       liveRelations(tools, event, ENDPOINTS.dnsRecord),
       liveRelations(tools, event, ENDPOINTS.receiveCa),
+      liveRelations(tools, event, ENDPOINTS.traefikRoute),
     ]);
   const config = parseConfig(rawConfig);
   const integrations = {
@@ -241,6 +243,7 @@ async function gatherReconcile(
     dnsRecords,
     tlsSecrets,
     caTransfer,
+    traefikRoutes,
   ] = await Promise.all([
     Promise.all([
       readIngressRequirers(tools, event, appName, ingressIds),
@@ -264,6 +267,7 @@ async function gatherReconcile(
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
     full ? readCaTransfer(tools, event, appName, caIds) : null,
+    full ? readTraefikRouteRequirers(tools, event, appName, traefikIds) : [],
   ]);
   // Backend TLS kinds are listed only when the requirers, the relations or our Services say the
   // feature may be in use (src/gather/ca.ts): a reconcile without it lists nothing more.
@@ -288,6 +292,7 @@ async function gatherReconcile(
     ingress,
     ingressPerUnit,
     routes,
+    traefikRoutes,
     dnsRecords,
     caTransfer,
     certificates: tls.certificates,
@@ -326,12 +331,20 @@ async function gatherAction(
     return await gatherProxiedEndpoints(ctx, tools, connect);
   }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
-  const params = await tools.actionGet();
+  // The parameters, the relation and the certificate code at once.
+  const tls = import("./tls.ts");
+  tls.catch(() => {});
+  const [params, relations] = await Promise.all([
+    tools.actionGet(),
+    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
+  ]);
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
-  const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
+  const relation = relations[0];
   if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
-  const { readProvidedForAction } = await import("./tls.ts");
-  const provider = await remoteApp(tools, ctx.event, relation);
+  const [{ readProvidedForAction }, provider] = await Promise.all([
+    tls,
+    remoteApp(tools, ctx.event, relation),
+  ]);
   return {
     kind: "get-certificate",
     hostname,

@@ -19,6 +19,7 @@ export const ENDPOINTS = {
   certificates: "certificates",
   dnsRecord: "dns-record",
   receiveCa: "receive-ca-cert",
+  traefikRoute: "traefik-route",
 } as const;
 
 /** Relations of an endpoint, leaving out the one whose `-broken` hook is running. */
