@@ -218,8 +218,8 @@ async function gatherReconcile(
       liveRelations(tools, event, ENDPOINTS.gatewayRoute),
       liveRelations(tools, event, ENDPOINTS.certificates),
       liveRelations(tools, event, ENDPOINTS.dnsRecord),
-      liveRelations(tools, event, ENDPOINTS.receiveCa),
       liveRelations(tools, event, ENDPOINTS.traefikRoute),
+      liveRelations(tools, event, ENDPOINTS.receiveCa),
     ]);
   const config = parseConfig(rawConfig);
   const integrations = {
