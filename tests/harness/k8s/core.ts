@@ -27,6 +27,11 @@ import {
   portName,
   validateLabels,
 } from "./names.ts";
+import {
+  ENDPOINT_SLICE_SCHEMA,
+  prepareEndpointSlice,
+  validateEndpointSlice,
+} from "./endpoint_slice.ts";
 import type { Schema } from "./schema.ts";
 import { jsonEqual } from "./schema.ts";
 
@@ -493,6 +498,9 @@ export const CORE_KINDS: CoreKind[] = [
     group: "discovery.k8s.io",
     kind: "EndpointSlice",
     plural: "endpointslices",
+    schema: ENDPOINT_SLICE_SCHEMA,
+    prepare: prepareEndpointSlice,
+    validate: validateEndpointSlice,
   }),
 ];
 
