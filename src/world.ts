@@ -4,6 +4,7 @@
  * GatewayClasses), as one immutable value. The decision is a function of this value alone.
  */
 import type { CharmConfig, ConfigError } from "./config.ts";
+import type { PeersWorld } from "./decide/units.ts";
 import type { Backend } from "./gateway/objects.ts";
 import type {
   ProvidedCertificate as ProvidedEntryOnTheWire,
@@ -143,6 +144,10 @@ export interface ReconcileWorld {
   /** Objects the API refused when this hook applied an earlier decision: their requirers are
    * left out (empty when gathered). */
   readonly refused: readonly Refusal[];
+  /** This unit's name. */
+  readonly unit: string;
+  /** The peer relation (null without one): where the leader records its name. */
+  readonly peers: PeersWorld | null;
 }
 
 /** A unit that is not the leader reads nothing more. */

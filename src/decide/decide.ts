@@ -23,7 +23,6 @@ import { KINDS } from "../k8s/types.ts";
 import { ipVersion } from "../net.ts";
 import { type LogLine, type Outcome, type RelationWrite, reportOnly } from "../outcome.ts";
 import {
-  MESSAGES,
   proxyMode,
   validateAfterCluster,
   validateBeforeCluster,
@@ -39,6 +38,7 @@ import type {
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
+import { standbyStatus, withLeaderRecord } from "./units.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
 
@@ -373,9 +373,10 @@ function decideCertificateAction(world: CertificateActionWorld): Outcome {
 export function decide(world: World): Outcome {
   switch (world.kind) {
     case "follower":
-      return reportOnly({ status: "blocked", message: MESSAGES.notLeader });
+      // Only when the charm is run without its standby check (src/standby.ts names the leader).
+      return reportOnly(standbyStatus(null, ""));
     case "reconcile":
-      return decideReconcile(world);
+      return withLeaderRecord(decideReconcile(world), world.peers, world.unit);
     case "remove":
       return decideRemove(world);
     case "get-certificate":

@@ -28,6 +28,7 @@ import {
   remoteApp,
 } from "./relations.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { PEERS_ENDPOINT, readPeers } from "./units.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -189,12 +190,13 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds, peerIds] = await Promise.all([
     tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
+    tools.relationIds(PEERS_ENDPOINT),
   ]);
   const config = parseConfig(rawConfig);
   const integrations = {
@@ -202,9 +204,10 @@ async function gatherReconcile(
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const [ingress, routes] = await Promise.all([
+  const [ingress, routes, peers] = await Promise.all([
     readIngressRequirers(tools, event, appName, ingressIds),
     readRouteRequirers(tools, event, appName, routeIds),
+    readPeers(tools, appName, peerIds[0]),
   ]);
   const scope: GatherScope = !("message" in config) &&
       validateBeforeCluster(config, integrations, appName) === null
@@ -234,6 +237,7 @@ async function gatherReconcile(
   const world: ReconcileWorld = {
     kind: "reconcile",
     app: appName,
+    unit: ctx.unitName,
     model: ctx.modelName,
     event,
     now,
@@ -249,6 +253,7 @@ async function gatherReconcile(
     tlsSecrets,
     cluster,
     refused: [],
+    peers,
   };
   return { world, client };
 }
