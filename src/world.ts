@@ -24,6 +24,8 @@ export interface IngressRequirer {
   readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
+  /** Its units and the addresses they published (empty while its data does not validate). */
+  readonly units?: readonly { readonly unit: string; readonly ip: string | null }[];
 }
 
 export interface RouteRequirer {

@@ -38,6 +38,7 @@ import type {
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
+import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
 import { standbyStatus, withLeaderRecord } from "./units.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -161,8 +162,16 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
       message: `could not remove routes and Services: ${describeError(world.cluster.error)}`,
     });
   } else {
+    // EndpointSlices only when they were listed (a cross-model backend's Service exists).
+    const slices = world.cluster.owned.has(KINDS.endpointSlice.kind)
+      ? [{ kind: KINDS.endpointSlice, objects: [] }]
+      : [];
     cluster = {
-      sets: [{ kind: KINDS.httpRoute, objects: [] }, { kind: KINDS.service, objects: [] }],
+      sets: [
+        { kind: KINDS.httpRoute, objects: [] },
+        ...slices,
+        { kind: KINDS.service, objects: [] },
+      ],
       onFailure: "warn",
     };
   }
@@ -241,6 +250,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     issued: tls.issued,
     backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
+    endpointSlices: cluster.owned.has(KINDS.endpointSlice.kind),
   };
 
   const base = urlBase(input, address);
@@ -336,7 +346,13 @@ function decideRemove(world: RemoveWorld): Outcome {
   return {
     ...reportOnly(null),
     cluster: {
-      sets: [KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
+      sets: [
+        KINDS.httpRoute,
+        KINDS.endpointSlice,
+        KINDS.service,
+        KINDS.gateway,
+        KINDS.secret,
+      ].map((kind) => ({
         kind,
         objects: [],
       })),
@@ -375,8 +391,11 @@ export function decide(world: World): Outcome {
     case "follower":
       // Only when the charm is run without its standby check (src/standby.ts names the leader).
       return reportOnly(standbyStatus(null, ""));
-    case "reconcile":
-      return withLeaderRecord(decideReconcile(world), world.peers, world.unit);
+    case "reconcile": {
+      const routed = routeAcrossModels(world);
+      const outcome = withUnroutedUnits(decideReconcile(routed), routed);
+      return withLeaderRecord(outcome, world.peers, world.unit);
+    }
     case "remove":
       return decideRemove(world);
     case "get-certificate":

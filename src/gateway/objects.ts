@@ -68,6 +68,9 @@ export interface Backend {
   readonly app: string;
   readonly port: number;
   readonly stripPrefix: boolean;
+  /** A requirer in another model: its units' addresses (its Service then has no selector and
+   * EndpointSlices list them, see `endpoint_slice.ts`). */
+  readonly addresses?: readonly string[];
 }
 
 export function renderService(gateway: string, backend: Backend): KubeObject {
@@ -77,7 +80,9 @@ export function renderService(gateway: string, backend: Backend): KubeObject {
     metadata: { name: serviceName(gateway, backend.app) },
     spec: {
       ports: [{ port: backend.port, name: `tcp-${backend.port}`, targetPort: backend.port }],
-      selector: { "app.kubernetes.io/name": backend.app },
+      ...(backend.addresses === undefined
+        ? { selector: { "app.kubernetes.io/name": backend.app } }
+        : {}),
     },
   };
 }

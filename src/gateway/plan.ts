@@ -7,6 +7,7 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
+import { endpointSliceNames, renderEndpointSlices } from "./endpoint_slice.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
 import {
   type Backend,
@@ -36,6 +37,9 @@ export interface GatewayPlanInput {
   readonly backends: readonly Backend[];
   /** Whether the charm owns routes and Services (ingress mode with a valid state). */
   readonly routes: boolean;
+  /** Whether EndpointSlices are managed in this hook (they were listed: a cross-model backend
+   * exists or did). */
+  readonly endpointSlices?: boolean;
 }
 
 /** A hostname as Gateway API and certificates want it: lower case, internationalised names in
@@ -85,12 +89,14 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
+  const slices: KubeObject[] = [];
   if (input.routes) {
     const host = input.hostnames[0] ?? null;
     const options = { gateway: input.gateway, namespace: input.namespace, host };
     const https = httpsServed(input, host);
     for (const backend of input.backends) {
       services.push(renderService(input.gateway, backend));
+      slices.push(...renderEndpointSlices(input.gateway, backend));
       if (!input.config.enforceHttps) {
         routes.push(renderForwardingRoute(options, backend, "http", null));
       }
@@ -104,9 +110,14 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     }
   }
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
+  // Slices go before their Services: created first and pruned first, a slice never outlives the
+  // selector-less Service that tells a later hook to look for it.
   return [
     { kind: KINDS.secret, objects: secrets },
     { kind: KINDS.gateway, objects: [gateway] },
+    ...(input.endpointSlices
+      ? [{ kind: KINDS.endpointSlice, objects: slices, isolated: true }]
+      : []),
     { kind: KINDS.service, objects: services, isolated: true },
     { kind: KINDS.httpRoute, objects: routes, isolated: true },
   ];
@@ -114,7 +125,10 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
 
 /** The objects (`Kind/name`) that belong to one requirer alone. */
 export function backendObjects(gateway: string, backend: Backend): string[] {
+  const slices = endpointSliceNames(gateway, backend.app);
   return [
+    `${KINDS.endpointSlice.kind}/${slices.v4}`,
+    `${KINDS.endpointSlice.kind}/${slices.v6}`,
     `${KINDS.service.kind}/${serviceName(gateway, backend.app)}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "http")}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "https")}`,

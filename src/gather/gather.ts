@@ -28,7 +28,7 @@ import {
   remoteApp,
 } from "./relations.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
-import { PEERS_ENDPOINT, readPeers } from "./units.ts";
+import { PEERS_ENDPOINT, readPeers, withEndpointSlices } from "./units.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -216,7 +216,7 @@ async function gatherReconcile(
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
   // The cluster's answers and the rest of Juju's are read at once.
-  const [{ client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+  const [{ client, cluster: listed }, tls, dnsRecords, tlsSecrets] = await Promise.all([
     full ? kube.full() : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);
@@ -234,6 +234,7 @@ async function gatherReconcile(
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
   ]);
+  const cluster = await withEndpointSlices(client, appName, ctx.modelName, ingress, listed);
   const world: ReconcileWorld = {
     kind: "reconcile",
     app: appName,
@@ -270,7 +271,11 @@ async function gatherRemove(
   if (remainingUnits > 0) {
     return { world: { kind: "remove", remainingUnits, cluster: null }, client: null };
   }
-  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS);
+  // Leaving for good is rare: the EndpointSlices are listed whether or not any can exist.
+  const { client, cluster } = await readCluster(ctx, connect, [
+    ...OWNED_KINDS,
+    KINDS.endpointSlice,
+  ]);
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 

@@ -87,7 +87,8 @@ async function readIngressRequirer(
         port: request.port,
         stripPrefix: request.stripPrefix,
       };
-      return { ...base, backend, error: null, pending: false };
+      const units = request.units.map(({ unit, ip }) => ({ unit, ip }));
+      return { ...base, backend, error: null, pending: false, units };
     } catch (error) {
       if (!(error instanceof IngressDataError)) throw error;
       return {
