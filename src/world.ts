@@ -26,6 +26,8 @@ export interface IngressRequirer {
   readonly currentUrl: string | null;
   /** Its units and the addresses they published (empty while its data does not validate). */
   readonly units?: readonly { readonly unit: string; readonly ip: string | null }[];
+  /** The interface version it speaks (2 unless told). */
+  readonly version?: 1 | 2;
 }
 
 export interface RouteRequirer {

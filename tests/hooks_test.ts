@@ -33,8 +33,8 @@ const INGRESS = {
   id: 7,
   endpoint: "gateway",
   remoteApp: "web",
-  remoteAppData: { model: '"demo"', name: '"web"', port: "8080" },
-  remoteUnits: { "web/0": { host: '"web-0.web-endpoints.demo.svc.cluster.local"' } },
+  remoteAppData: { model: '"testing"', name: '"web"', port: "8080" },
+  remoteUnits: { "web/0": { host: '"web-0.web-endpoints.testing.svc.cluster.local"' } },
 };
 
 for (

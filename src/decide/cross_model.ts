@@ -15,12 +15,12 @@ export function routeAcrossModels(world: ReconcileWorld): ReconcileWorld {
     if (backend === null || !crossModel(world, requirer)) return requirer;
     const addresses = (requirer.units ?? []).flatMap((unit) => unit.ip === null ? [] : [unit.ip]);
     if (addresses.length === 0) {
-      return {
-        ...requirer,
-        backend: null,
-        error: `is in model "${backend.model}" and none of its units has published its ip ` +
-          "address, which a requirer in another model needs",
-      };
+      const error = requirer.version === 1
+        ? `is in model "${backend.model}" and speaks ingress v1, whose host is not an ip ` +
+          "address: a requirer in another model needs one"
+        : `is in model "${backend.model}" and none of its units has published its ip ` +
+          "address, which a requirer in another model needs";
+      return { ...requirer, backend: null, error };
     }
     return { ...requirer, backend: { ...backend, addresses } };
   });

@@ -72,7 +72,7 @@ function ingressWrites(
     const url = urls.get(requirer.relation.id) ?? null;
     return url === requirer.currentUrl
       ? []
-      : write(requirer, renderIngressProvider(url), needsObjects);
+      : write(requirer, renderIngressProvider(url, requirer.version), needsObjects);
   });
 }
 

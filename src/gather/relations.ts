@@ -77,8 +77,7 @@ async function readIngressRequirer(
     const unitData: Record<string, Databag> = Object.fromEntries(
       units.map((unit, index) => [unit, unitBags[index]]),
     );
-    const currentUrl = publishedUrl(ownData);
-    const base = { relation, app, currentUrl };
+    const base = { relation, app, currentUrl: publishedUrl(ownData) };
     try {
       const request = parseIngressRequest(appData, unitData);
       const backend = {
@@ -88,7 +87,15 @@ async function readIngressRequirer(
         stripPrefix: request.stripPrefix,
       };
       const units = request.units.map(({ unit, ip }) => ({ unit, ip }));
-      return { ...base, backend, error: null, pending: false, units };
+      return {
+        ...base,
+        currentUrl: publishedUrl(ownData, request.version),
+        backend,
+        error: null,
+        pending: false,
+        units,
+        version: request.version,
+      };
     } catch (error) {
       if (!(error instanceof IngressDataError)) throw error;
       return {
