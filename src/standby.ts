@@ -51,12 +51,13 @@ async function peerData(tools: HookTools, ctx: HookContext): Promise<Databag | n
 export async function runStandby(ctx: HookContext, tools: HookTools): Promise<boolean> {
   if (!leaderOnly(ctx.event)) return false;
   if (!restatesStandby(ctx.event)) return !(await tools.isLeader());
-  const [leader, data] = await Promise.allSettled([tools.isLeader(), peerData(tools, ctx)]);
-  // Leadership first: its failure is the one worth reporting, and a leader needs nothing more.
-  if (leader.status === "rejected") throw leader.reason;
-  if (leader.value) return false;
-  if (data.status === "rejected") throw data.reason;
-  const named = data.value === null ? null : recordedLeader(data.value, ctx.appName);
+  // The databag is read while is-leader answers; a leader does not wait for it (its reads are
+  // cached for the charm's own gather step).
+  const data = peerData(tools, ctx);
+  data.catch(() => {});
+  if (await tools.isLeader()) return false;
+  const bag = await data;
+  const named = bag === null ? null : recordedLeader(bag, ctx.appName);
   const status = standbyStatus(named, ctx.unitName);
   await tools.statusSet(status.status, status.message);
   return true;
