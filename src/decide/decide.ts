@@ -10,11 +10,13 @@ import {
   backendObjects,
   desiredObjects,
   type GatewayPlanInput,
+  httpListenerCount,
   ingressHost,
   ingressUrl,
   normalHostname,
   urlBase,
 } from "../gateway/plan.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -37,6 +39,7 @@ import type {
   World,
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
 import { standbyStatus, withLeaderRecord } from "./units.ts";
@@ -223,11 +226,19 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
+  const requestsL4 = l4Requests(world);
+  const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
+    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    if (ownerL4 !== undefined) {
+      leftOutL4.add(ownerL4);
+      if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
+      continue;
+    }
     if (owner === undefined) {
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
@@ -252,6 +263,14 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     routes: mode === "ingress",
     endpointSlices: cluster.owned.has(KINDS.endpointSlice.kind),
   };
+  const l4 = decideL4(
+    world,
+    cluster.namespace,
+    gateway,
+    httpListenerCount(input),
+    requestsL4,
+    leftOutL4,
+  );
 
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
@@ -289,7 +308,10 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs];
-  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy);
+  const invalid = [
+    invalidRequirers(world.ingress, world.routes, refusedBy),
+    ...l4.refused.map((refusal) => refusal.message),
+  ].filter((part) => part !== null).join(" ") || null;
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
@@ -321,7 +343,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
   return {
-    cluster: { sets: desiredObjects(input), onFailure: "block" },
+    cluster: { sets: desiredObjects({ ...input, l4 }), onFailure: "block" },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,
@@ -348,6 +370,7 @@ function decideRemove(world: RemoveWorld): Outcome {
     cluster: {
       sets: [
         KINDS.httpRoute,
+        ...L4_OWNED_KINDS,
         KINDS.endpointSlice,
         KINDS.service,
         KINDS.gateway,

@@ -8,6 +8,7 @@ import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
 import { endpointSliceNames, renderEndpointSlices } from "./endpoint_slice.ts";
+import type { L4Plan } from "./l4.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
 import {
   type Backend,
@@ -40,6 +41,13 @@ export interface GatewayPlanInput {
   /** Whether EndpointSlices are managed in this hook (they were listed: a cross-model backend
    * exists or did). */
   readonly endpointSlices?: boolean;
+  /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
+  readonly l4?: L4Plan;
+}
+
+/** How many HTTP and HTTPS listeners the Gateway gets (the rest of its 64 are for L4). */
+export function httpListenerCount(input: Pick<GatewayPlanInput, "hostnames" | "issued">): number {
+  return Math.max(input.hostnames.length, 1) + input.issued.length;
 }
 
 /** A hostname as Gateway API and certificates want it: lower case, internationalised names in
@@ -86,6 +94,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       host: tls.target,
       secretName: secretName(input.gateway, tls.target),
     })),
+    l4: input.l4?.listeners,
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
@@ -109,11 +118,20 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       routes.push(renderRedirectRoute(options));
     }
   }
+  services.push(...(input.l4?.services ?? []));
+  // L4 routes go before the Gateway: a route removed with its listener is deleted first, so that
+  // a hook cut short in between still finds the listener, and with it lists the route kind.
+  const l4Routes = (input.l4?.routeKinds ?? []).map((kind) => ({
+    kind,
+    objects: (input.l4?.routes ?? []).filter((route) => route.kind === kind.kind),
+    isolated: true,
+  }));
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
   // Slices go before their Services: created first and pruned first, a slice never outlives the
   // selector-less Service that tells a later hook to look for it.
   return [
     { kind: KINDS.secret, objects: secrets },
+    ...l4Routes,
     { kind: KINDS.gateway, objects: [gateway] },
     ...(input.endpointSlices
       ? [{ kind: KINDS.endpointSlice, objects: slices, isolated: true }]

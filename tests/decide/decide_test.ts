@@ -524,6 +524,9 @@ Deno.test("remove: the last unit deletes every owned kind; a scale-down deletes 
   });
   deepStrictEqual(Object.keys(kindsOf(last)), [
     "HTTPRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "TLSRoute",
     "EndpointSlice",
     "Service",
     "Gateway",
