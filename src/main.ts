@@ -6,6 +6,7 @@
  */
 import { runs } from "./events.ts";
 import { ContextError, type HookContext, readContext } from "./juju/context.ts";
+import { prepareKubernetes } from "./k8s/warm.ts";
 import type { HookTools } from "./juju/tools.ts";
 
 /** The standby's part; a failed hook tool fails the hook, so that Juju retries it. */
@@ -31,6 +32,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!runs(ctx.event)) return 0;
+  // Actions read no Kubernetes; every other event that runs may reconcile over HTTPS (a standby
+  // never waits for these head starts: it exits after is-leader).
+  if (ctx.event.kind !== "action") prepareKubernetes();
   const [{ processToolRunner }, { createHookTools }] = await Promise.all([
     import("./juju/runner.ts"),
     import("./juju/tools.ts"),

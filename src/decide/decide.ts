@@ -11,12 +11,14 @@ import {
   desiredObjects,
   type GatewayPlanInput,
   httpListenerCount,
+  httpsServed,
   ingressHost,
   ingressUrl,
   normalHostname,
   urlBase,
 } from "../gateway/plan.ts";
-import { L4_OWNED_KINDS } from "../gateway/l4.ts";
+import { renderRedirectRoute } from "../gateway/objects.ts";
+import { L4_OWNED_KINDS, liveL4Listeners } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -38,6 +40,20 @@ import type {
   RouteRequirer,
   World,
 } from "../world.ts";
+import { decideProxiedEndpoints } from "./endpoints.ts";
+import {
+  DEFAULT_TCP_PORTS,
+  perUnitTcpRequests,
+  tcpPortsOf,
+  tcpUnitUrl,
+} from "./ingress_per_unit_tcp.ts";
+import {
+  decidePerUnit,
+  ownedByUnit,
+  perUnitProblems,
+  withdrawPerUnit,
+  withPerUnitObjects,
+} from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
@@ -182,7 +198,10 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
   return {
     ...renewal,
     cluster,
-    writes: ingressWrites(world.ingress, new Map(), false),
+    writes: [
+      ...ingressWrites(world.ingress, new Map(), false),
+      ...withdrawPerUnit(world.ingressPerUnit),
+    ],
     logs: [...logs, log],
     status,
   };
@@ -226,7 +245,16 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
-  const requestsL4 = l4Requests(world);
+  // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
+  const others = l4Requests(world);
+  const perUnitTcp = perUnitTcpRequests(
+    world.app,
+    world.ingressPerUnit,
+    liveL4Listeners(gateway),
+    config.perUnitTcpPorts ?? DEFAULT_TCP_PORTS,
+    tcpPortsOf(others),
+  );
+  const requestsL4 = [...others, ...perUnitTcp.requests];
   const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
@@ -240,6 +268,8 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       continue;
     }
     if (owner === undefined) {
+      // A unit's refused object skips that unit alone (the per-unit part decides it).
+      if (ownedByUnit(world.app, world.ingressPerUnit, refusal.object)) continue;
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
         ...reportOnly({ status: "blocked", message }),
@@ -278,6 +308,21 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
   }
   const writes = ingressWrites(world.ingress, urls, true);
+  const host = input.hostnames[0] ?? null;
+  const perUnit = decidePerUnit(
+    world.app,
+    world.ingressPerUnit,
+    {
+      route: { gateway: world.app, namespace: cluster.namespace, host },
+      base,
+      https: httpsServed(input, host),
+      enforceHttps: config.enforceHttps,
+      hstsMaxAge: config.hstsMaxAge,
+    },
+    world.refused,
+    { url: (unit) => tcpUnitUrl(l4, unit, address), invalid: perUnitTcp.invalid },
+  );
+  writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,
@@ -310,9 +355,13 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   const logs: LogLine[] = [...tls.logs];
   const invalid = [
     invalidRequirers(world.ingress, world.routes, refusedBy),
+    perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ") || null;
-  const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
+  const pending = [
+    ...world.ingress.filter((requirer) => requirer.pending).map((r) => r.app),
+    ...perUnit.pending,
+  ];
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
   if (invalid !== null) {
@@ -342,8 +391,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   } else {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
+  // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
+  const redirect = config.enforceHttps && input.backends.length === 0 && perUnit.httpUnits > 0
+    ? [renderRedirectRoute({ gateway: world.app, namespace: cluster.namespace, host })]
+    : [];
   return {
-    cluster: { sets: desiredObjects({ ...input, l4 }), onFailure: "block" },
+    cluster: {
+      sets: withPerUnitObjects(desiredObjects({ ...input, l4 }), perUnit, redirect),
+      onFailure: "block",
+    },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,
@@ -423,6 +479,8 @@ export function decide(world: World): Outcome {
       return decideRemove(world);
     case "get-certificate":
       return decideCertificateAction(world);
+    case "show-proxied-endpoints":
+      return decideProxiedEndpoints(world);
     case "unknown-action":
       return { ...reportOnly(null), action: { fail: `Unknown action: ${world.name}` } };
   }

@@ -28,6 +28,7 @@ import {
   readRouteRequirers,
   remoteApp,
 } from "./relations.ts";
+import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 import { PEERS_ENDPOINT, readPeers, withEndpointSlices } from "./units.ts";
 
@@ -92,8 +93,9 @@ async function settle(
  * says the reconcile can run.
  */
 function startCluster(ctx: HookContext, connect: Connector) {
+  const connected = connectOrFail(ctx, connect);
   const started = (async (): Promise<Connection> => {
-    const client = await connectOrFail(ctx, connect);
+    const client = await connected;
     if ("error" in client) return { client: null, cluster: client };
     const read = await settle(
       WITHDRAWN_KINDS.map((kind) => listOwned(client, ctx.appName, kind)),
@@ -113,23 +115,28 @@ function startCluster(ctx: HookContext, connect: Connector) {
   return {
     /** Only what withdrawing needs. */
     withdraw: (): Promise<Connection> => started,
-    /** Everything: the GatewayClasses and every owned kind. */
+    /** Everything: the GatewayClasses and every owned kind (the rest listed as soon as the
+     * client is connected, alongside the first lists). */
     async full(): Promise<Connection> {
-      const { client, cluster } = await started;
-      if (client === null || "error" in cluster) return { client, cluster };
-      const rest = OWNED_KINDS.filter((kind) => !cluster.owned.has(kind.kind));
-      const read = await settle([
-        client.list(KINDS.gatewayClass),
-        ...rest.map((kind) => listOwned(client, ctx.appName, kind)),
+      const client = await connected;
+      if ("error" in client) return await started;
+      const rest = OWNED_KINDS.filter((kind) => !WITHDRAWN_KINDS.includes(kind));
+      const [first, read] = await Promise.all([
+        started,
+        settle([
+          client.list(KINDS.gatewayClass),
+          ...rest.map((kind) => listOwned(client, ctx.appName, kind)),
+        ]),
       ]);
+      if ("error" in first.cluster) return first;
       if ("error" in read) return { client, cluster: { error: read.error } };
       const [classes, ...lists] = read.lists;
-      const owned = new Map(cluster.owned);
+      const owned = new Map(first.cluster.owned);
       rest.forEach((kind, i) => owned.set(kind.kind, lists[i]));
       return {
         client,
         cluster: {
-          namespace: cluster.namespace,
+          namespace: first.cluster.namespace,
           gatewayClasses: classes.map((gc) => gc.metadata.name),
           owned,
         },
@@ -202,33 +209,44 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds, peerIds] = await Promise.all([
-    tools.configGet(),
-    liveRelations(tools, event, ENDPOINTS.ingress),
-    liveRelations(tools, event, ENDPOINTS.gatewayRoute),
-    liveRelations(tools, event, ENDPOINTS.certificates),
-    liveRelations(tools, event, ENDPOINTS.dnsRecord),
-    tools.relationIds(PEERS_ENDPOINT),
-  ]);
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, peerIds] =
+    await Promise.all([
+      tools.configGet(),
+      liveRelations(tools, event, ENDPOINTS.ingress),
+      liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
+      liveRelations(tools, event, ENDPOINTS.gatewayRoute),
+      liveRelations(tools, event, ENDPOINTS.certificates),
+      liveRelations(tools, event, ENDPOINTS.dnsRecord),
+      tools.relationIds(PEERS_ENDPOINT),
+    ]);
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
+    ingressPerUnit: perUnitIds.length > 0,
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const [ingress, routes, peers] = await Promise.all([
-    readIngressRequirers(tools, event, appName, ingressIds),
-    readRouteRequirers(tools, event, appName, routeIds),
-    readPeers(tools, appName, peerIds[0]),
-  ]);
+  // The config and the relation ids decide how much to read; everything else is then read at
+  // once: the requirers, the cluster's answers, TLS, DNS records and the charm's secrets.
   const scope: GatherScope = !("message" in config) &&
       validateBeforeCluster(config, integrations, appName) === null
     ? "full"
     : "withdraw";
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
-  // The cluster's answers and the rest of Juju's are read at once.
-  const [{ client, cluster: listed }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+  const [
+    [ingress, ingressPerUnit, routes, peers],
+    { client, cluster: listed },
+    tls,
+    dnsRecords,
+    tlsSecrets,
+  ] = await Promise.all([
+    Promise.all([
+      readIngressRequirers(tools, event, appName, ingressIds),
+      readPerUnitRequirers(tools, event, appName, perUnitIds),
+      readRouteRequirers(tools, event, appName, routeIds),
+      readPeers(tools, appName, peerIds[0]),
+    ]),
     full ? kube.full() : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);
@@ -259,6 +277,7 @@ async function gatherReconcile(
     scope,
     integrations,
     ingress,
+    ingressPerUnit,
     routes,
     dnsRecords,
     certificates: tls.certificates,
@@ -293,7 +312,16 @@ async function gatherRemove(
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 
-async function gatherAction(ctx: HookContext, tools: HookTools, name: string): Promise<World> {
+async function gatherAction(
+  ctx: HookContext,
+  tools: HookTools,
+  name: string,
+  connect: Connector,
+): Promise<World> {
+  if (name === "show-proxied-endpoints") {
+    const { gatherProxiedEndpoints } = await import("./endpoints.ts");
+    return await gatherProxiedEndpoints(ctx, tools, connect);
+  }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
   const params = await tools.actionGet();
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
@@ -317,7 +345,7 @@ export async function gather(
 ): Promise<Gathered> {
   const { event } = ctx;
   if (event.kind === "action") {
-    return { world: await gatherAction(ctx, tools, event.name), client: null };
+    return { world: await gatherAction(ctx, tools, event.name, connect), client: null };
   }
   if (event.kind === "lifecycle" && event.hook === "remove") {
     return await gatherRemove(ctx, tools, connect);
