@@ -56,6 +56,16 @@ import {
 } from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
+import {
+  traefikErrors,
+  traefikHttpOwnerOf,
+  traefikHttpRoutes,
+  traefikL4Requests,
+  traefikServesHttp,
+  traefikWrites,
+  translateTraefikRoutes,
+} from "./traefik_route.ts";
+import { httpListenerName, httpsListenerName, redirectRouteName } from "../gateway/names.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
 import { standbyStatus, withLeaderRecord } from "./units.ts";
@@ -93,6 +103,16 @@ function ingressWrites(
       ? []
       : write(requirer, renderIngressProvider(url, requirer.version), needsObjects);
   });
+}
+
+/** Every object (`Kind/name`) the ingress requirers may own: no other endpoint's may replace one. */
+function ingressObjects(world: ReconcileWorld): Set<string> {
+  return new Set([
+    `HTTPRoute/${redirectRouteName(world.app)}`,
+    ...world.ingress.flatMap((requirer) =>
+      requirer.backend === null ? [] : backendObjects(world.app, requirer.backend)
+    ),
+  ]);
 }
 
 /** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
@@ -245,8 +265,9 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
+  const traefik = translateTraefikRoutes(world, ingressObjects(world));
   // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
-  const others = l4Requests(world);
+  const others = [...l4Requests(world), ...traefikL4Requests(traefik)];
   const perUnitTcp = perUnitTcpRequests(
     world.app,
     world.ingressPerUnit,
@@ -261,7 +282,9 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
-    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    const ownerL4 = owner === undefined
+      ? l4OwnerOf(requestsL4, refusal.object) ?? traefikHttpOwnerOf(traefik, refusal.object)
+      : undefined;
     if (ownerL4 !== undefined) {
       leftOutL4.add(ownerL4);
       if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
@@ -301,6 +324,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     requestsL4,
     leftOutL4,
   );
+  const traefikLeftOut = new Set([...leftOutL4, ...l4.refused.map((refusal) => refusal.owner)]);
+  const traefikHttp = traefikHttpRoutes(traefik, {
+    gateway: world.app,
+    namespace: cluster.namespace,
+    http: config.enforceHttps
+      ? []
+      : (hostnames.length ? hostnames : [null]).map((host) => httpListenerName(world.app, host)),
+    https: tls.issued.map((issued) => httpsListenerName(world.app, issued.target)),
+  }, traefikLeftOut);
 
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
@@ -308,6 +340,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
   }
   const writes = ingressWrites(world.ingress, urls, true);
+  writes.push(...traefikWrites(world, base, ingressHost(config)));
   const host = input.hostnames[0] ?? null;
   const perUnit = decidePerUnit(
     world.app,
@@ -355,6 +388,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   const logs: LogLine[] = [...tls.logs];
   const invalid = [
     invalidRequirers(world.ingress, world.routes, refusedBy),
+    traefikErrors(traefik),
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ") || null;
@@ -392,12 +426,17 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
   // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
-  const redirect = config.enforceHttps && input.backends.length === 0 && perUnit.httpUnits > 0
+  const redirect = config.enforceHttps && input.backends.length === 0 &&
+      (perUnit.httpUnits > 0 || traefikServesHttp(traefik, traefikLeftOut))
     ? [renderRedirectRoute({ gateway: world.app, namespace: cluster.namespace, host })]
     : [];
   return {
     cluster: {
-      sets: withPerUnitObjects(desiredObjects({ ...input, l4 }), perUnit, redirect),
+      sets: withPerUnitObjects(
+        desiredObjects({ ...input, l4, httpRoutes: traefikHttp }),
+        perUnit,
+        redirect,
+      ),
       onFailure: "block",
     },
     certificateRequests: tls.requests,

@@ -30,6 +30,7 @@ import {
 } from "./relations.ts";
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { readTraefikRouteRequirers } from "./traefik_route.ts";
 import { PEERS_ENDPOINT, readPeers, withEndpointSlices } from "./units.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
@@ -209,16 +210,25 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, peerIds] =
-    await Promise.all([
-      tools.configGet(),
-      liveRelations(tools, event, ENDPOINTS.ingress),
-      liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
-      liveRelations(tools, event, ENDPOINTS.gatewayRoute),
-      liveRelations(tools, event, ENDPOINTS.certificates),
-      liveRelations(tools, event, ENDPOINTS.dnsRecord),
-      tools.relationIds(PEERS_ENDPOINT),
-    ]);
+  const [
+    rawConfig,
+    ingressIds,
+    perUnitIds,
+    routeIds,
+    certificateIds,
+    dnsIds,
+    traefikIds,
+    peerIds,
+  ] = await Promise.all([
+    tools.configGet(),
+    liveRelations(tools, event, ENDPOINTS.ingress),
+    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
+    liveRelations(tools, event, ENDPOINTS.gatewayRoute),
+    liveRelations(tools, event, ENDPOINTS.certificates),
+    liveRelations(tools, event, ENDPOINTS.dnsRecord),
+    liveRelations(tools, event, ENDPOINTS.traefikRoute),
+    tools.relationIds(PEERS_ENDPOINT),
+  ]);
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
@@ -240,6 +250,7 @@ async function gatherReconcile(
     tls,
     dnsRecords,
     tlsSecrets,
+    traefikRoutes,
   ] = await Promise.all([
     Promise.all([
       readIngressRequirers(tools, event, appName, ingressIds),
@@ -263,6 +274,7 @@ async function gatherReconcile(
     })(),
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
+    full ? readTraefikRouteRequirers(tools, event, appName, traefikIds) : [],
   ]);
   const cluster = await withEndpointSlices(client, appName, ctx.modelName, ingress, listed);
   const world: ReconcileWorld = {
@@ -279,6 +291,7 @@ async function gatherReconcile(
     ingress,
     ingressPerUnit,
     routes,
+    traefikRoutes,
     dnsRecords,
     certificates: tls.certificates,
     expiring: tls.expiring,
@@ -323,12 +336,20 @@ async function gatherAction(
     return await gatherProxiedEndpoints(ctx, tools, connect);
   }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
-  const params = await tools.actionGet();
+  // The parameters, the relation and the certificate code at once.
+  const tls = import("./tls.ts");
+  tls.catch(() => {});
+  const [params, relations] = await Promise.all([
+    tools.actionGet(),
+    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
+  ]);
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
-  const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
+  const relation = relations[0];
   if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
-  const { readProvidedForAction } = await import("./tls.ts");
-  const provider = await remoteApp(tools, ctx.event, relation);
+  const [{ readProvidedForAction }, provider] = await Promise.all([
+    tls,
+    remoteApp(tools, ctx.event, relation),
+  ]);
   return {
     kind: "get-certificate",
     hostname,
