@@ -235,6 +235,14 @@ export interface ProxiedEndpointsWorld {
   readonly gatewayAddress: string | null;
   /** Why the Gateway could not be read, or null. */
   readonly gatewayError: string | null;
+  /** The Gateway's TCP, UDP and TLS listeners (`<gateway>-<requirer>-<protocol>-<port>`). */
+  readonly l4Listeners: readonly {
+    readonly name: string;
+    readonly port: number;
+    readonly protocol: string;
+  }[];
+  /** Each traefik-route requirer application. */
+  readonly traefikRoutes: readonly { readonly app: string }[];
   /** Each ingress requirer application and the URL we publish to it. */
   readonly ingress: readonly { readonly app: string; readonly url: string | null }[];
   /** Each ingress-per-unit relation and the unit URLs we publish (null: unreadable). */

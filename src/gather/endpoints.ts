@@ -1,11 +1,12 @@
 /**
  * Reading what `show-proxied-endpoints` reports: our application databag in every ingress,
- * ingress-per-unit and gateway-route relation (what each requirer was told), the config, and the
- * Gateway's address. Our databags are what is served: a URL is written there only once its
+ * ingress-per-unit and gateway-route relation (what each requirer was told), the config, the
+ * Gateway's address and its L4 listeners (what traefik-route requirers are served). Our databags are what is served: a URL is written there only once its
  * objects are applied.
  */
 import { parseConfig } from "../config.ts";
 import { gatewayAddresses } from "../gateway/address.ts";
+import { type L4Listener, liveL4Listeners } from "../gateway/l4.ts";
 import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
 import { publishedUrl } from "../interfaces/ingress.ts";
 import { parseUnitUrls } from "../interfaces/ingress_per_unit.ts";
@@ -34,14 +35,18 @@ async function eachRelation<T>(
 async function readGateway(
   ctx: HookContext,
   connect: (ctx: HookContext) => Promise<KubeClient>,
-): Promise<{ address: string | null; error: string | null }> {
+): Promise<{ address: string | null; error: string | null; listeners: L4Listener[] }> {
   try {
     const client = await connect(ctx);
     const gateway = await client.get(KINDS.gateway, ctx.appName);
-    return { address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null, error: null };
+    return {
+      address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null,
+      error: null,
+      listeners: liveL4Listeners(gateway ?? undefined),
+    };
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
-    return { address: null, error: error.message };
+    return { address: null, error: error.message, listeners: [] };
   }
 }
 
@@ -52,12 +57,20 @@ export async function gatherProxiedEndpoints(
 ): Promise<ProxiedEndpointsWorld> {
   const { appName } = ctx;
   const base = { kind: "show-proxied-endpoints" as const, app: appName };
-  const empty = { gatewayAddress: null, gatewayError: null, ingress: [], perUnit: [], routes: [] };
+  const empty = {
+    gatewayAddress: null,
+    gatewayError: null,
+    l4Listeners: [],
+    ingress: [],
+    perUnit: [],
+    routes: [],
+    traefikRoutes: [],
+  };
   if (!(await tools.isLeader())) {
     return { ...base, leader: false, config: parseConfig({}), ...empty };
   }
   const ours = (relation: RelationRef) => tools.relationGet(relation, appName, true);
-  const [rawConfig, gateway, ingress, perUnit, routes] = await Promise.all([
+  const [rawConfig, gateway, ingress, perUnit, routes, traefikRoutes] = await Promise.all([
     tools.configGet(),
     readGateway(ctx, connect),
     eachRelation(tools, ctx, ENDPOINTS.ingress, async (relation, app) => ({
@@ -82,6 +95,7 @@ export async function gatherProxiedEndpoints(
       }
       return { app, hostnames, provided };
     }),
+    eachRelation(tools, ctx, ENDPOINTS.traefikRoute, (_relation, app) => Promise.resolve({ app })),
   ]);
   return {
     ...base,
@@ -89,8 +103,10 @@ export async function gatherProxiedEndpoints(
     config: parseConfig(rawConfig),
     gatewayAddress: gateway.address,
     gatewayError: gateway.error,
+    l4Listeners: gateway.listeners,
     ingress,
     perUnit,
     routes,
+    traefikRoutes,
   };
 }
