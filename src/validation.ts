@@ -34,7 +34,6 @@ export const MESSAGES = {
   hostnameWithGatewayRoute:
     "external-hostname must only be set when related via ingress, not when integrating via gateway-route.",
   hostnameNeeded: "external-hostname must be set in when related to ingress and certificates",
-  notLeader: "Deploying more than one unit is not supported.",
 } as const;
 
 /** Why `external-hostname` cannot be the hostname of the Gateway `gateway`, or null: the Python

@@ -4,6 +4,7 @@
  * GatewayClasses), as one immutable value. The decision is a function of this value alone.
  */
 import type { CharmConfig, ConfigError } from "./config.ts";
+import type { PeersWorld } from "./decide/units.ts";
 import type { Backend } from "./gateway/objects.ts";
 import type {
   ProvidedCertificate as ProvidedEntryOnTheWire,
@@ -25,6 +26,10 @@ export interface IngressRequirer {
   readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
+  /** Its units and the addresses they published (empty while its data does not validate). */
+  readonly units?: readonly { readonly unit: string; readonly ip: string | null }[];
+  /** The interface version it speaks (2 unless told). */
+  readonly version?: 1 | 2;
 }
 
 /** One unit of an ingress-per-unit requirer: its request, or why it is skipped. */
@@ -194,6 +199,10 @@ export interface ReconcileWorld {
   /** Objects the API refused when this hook applied an earlier decision: their requirers are
    * left out (empty when gathered). */
   readonly refused: readonly Refusal[];
+  /** This unit's name. */
+  readonly unit: string;
+  /** The peer relation (null without one): where the leader records its name. */
+  readonly peers: PeersWorld | null;
 }
 
 /** A unit that is not the leader reads nothing more. */

@@ -42,7 +42,7 @@ Deno.test("the charm holds Juju's files and an executable dispatch", () => {
   }
 });
 
-Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unlimited) and assumptions", () => {
+Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unlimited), a peer endpoint and assumptions", () => {
   const metadata = yamlOf("metadata.yaml");
   strictEqual(metadata.name, "gateway-api-integrator");
   strictEqual(metadata["display-name"], "Gateway API Integrator");
@@ -60,7 +60,10 @@ Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unl
     "dns-record": { interface: "dns_record" },
     "receive-ca-cert": { interface: "certificate_transfer" },
   });
-  ok(!("containers" in metadata) && !("peers" in metadata));
+  deepStrictEqual(metadata.peers, {
+    "gateway-peers": { interface: "gateway_api_integrator_peers" },
+  });
+  ok(!("containers" in metadata));
 });
 
 Deno.test("config.yaml and actions.yaml are charmcraft.yaml's", () => {

@@ -26,7 +26,6 @@ import { KINDS } from "../k8s/types.ts";
 import { ipVersion } from "../net.ts";
 import { type LogLine, type Outcome, type RelationWrite, reportOnly } from "../outcome.ts";
 import {
-  MESSAGES,
   proxyMode,
   validateAfterCluster,
   validateBeforeCluster,
@@ -69,6 +68,8 @@ import { httpListenerName, httpsListenerName, redirectRouteName } from "../gatew
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 import { decideRouting, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
 import { gatewayRedirectRoute, requirerUrl } from "../gateway/routing.ts";
+import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
+import { standbyStatus, withLeaderRecord } from "./units.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
 
@@ -101,7 +102,7 @@ function ingressWrites(
     const url = urls.get(requirer.relation.id) ?? null;
     return url === requirer.currentUrl
       ? []
-      : write(requirer, renderIngressProvider(url), needsObjects);
+      : write(requirer, renderIngressProvider(url, requirer.version), needsObjects);
   });
 }
 
@@ -207,10 +208,15 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
       message: `could not remove routes and Services: ${describeError(world.cluster.error)}`,
     });
   } else {
+    // EndpointSlices only when they were listed (a cross-model backend's Service exists).
+    const slices = world.cluster.owned.has(KINDS.endpointSlice.kind)
+      ? [{ kind: KINDS.endpointSlice, objects: [] }]
+      : [];
     cluster = {
       sets: [
         ...withdrawnBackendTls(world.cluster.owned),
         { kind: KINDS.httpRoute, objects: [] },
+        ...slices,
         { kind: KINDS.service, objects: [] },
       ],
       onFailure: "warn",
@@ -325,6 +331,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
     backendTls: routing.backendTls,
+    endpointSlices: cluster.owned.has(KINDS.endpointSlice.kind),
   };
   const l4 = decideL4(
     world,
@@ -481,9 +488,14 @@ function decideRemove(world: RemoveWorld): Outcome {
     cluster: {
       sets: [
         ...withdrawnBackendTls(world.cluster.owned),
-        ...[KINDS.httpRoute, ...L4_OWNED_KINDS, KINDS.service, KINDS.gateway, KINDS.secret].map((
-          kind,
-        ) => ({
+        ...[
+          KINDS.httpRoute,
+          ...L4_OWNED_KINDS,
+          KINDS.endpointSlice,
+          KINDS.service,
+          KINDS.gateway,
+          KINDS.secret,
+        ].map((kind) => ({
           kind,
           objects: [],
         })),
@@ -521,9 +533,13 @@ function decideCertificateAction(world: CertificateActionWorld): Outcome {
 export function decide(world: World): Outcome {
   switch (world.kind) {
     case "follower":
-      return reportOnly({ status: "blocked", message: MESSAGES.notLeader });
-    case "reconcile":
-      return decideReconcile(world);
+      // Only when the charm is run without its standby check (src/standby.ts names the leader).
+      return reportOnly(standbyStatus(null, ""));
+    case "reconcile": {
+      const routed = routeAcrossModels(world);
+      const outcome = withUnroutedUnits(decideReconcile(routed), routed);
+      return withLeaderRecord(outcome, world.peers, world.unit);
+    }
     case "remove":
       return decideRemove(world);
     case "get-certificate":

@@ -99,6 +99,9 @@ export interface Backend {
   readonly redirectHttps?: boolean;
   /** Its units' `host` values, by unit name (to validate an HTTPS backend's certificate). */
   readonly hosts?: readonly string[];
+  /** A requirer in another model: its units' addresses (its Service then has no selector and
+   * EndpointSlices list them, see `endpoint_slice.ts`). */
+  readonly addresses?: readonly string[];
 }
 
 /** The Service port's `appProtocol` for a backend scheme (none for plain HTTP). */
@@ -118,7 +121,9 @@ export function renderService(gateway: string, backend: Backend): KubeObject {
           ? { appProtocol: APP_PROTOCOLS[backend.scheme] }
           : {}),
       }],
-      selector: { "app.kubernetes.io/name": backend.app },
+      ...(backend.addresses === undefined
+        ? { selector: { "app.kubernetes.io/name": backend.app } }
+        : {}),
     },
   };
 }

@@ -7,6 +7,7 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
+import { endpointSliceNames, renderEndpointSlices } from "./endpoint_slice.ts";
 import type { L4Plan } from "./l4.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
 import { type Backend, renderGateway, renderService, renderTlsSecret } from "./objects.ts";
@@ -45,6 +46,9 @@ export interface GatewayPlanInput {
   /** Set when BackendTLSPolicies and ConfigMaps are converged (their kinds were listed): the
    * CAs received over `receive-ca-cert`. */
   readonly backendTls?: { readonly caCertificates: readonly string[] } | null;
+  /** Whether EndpointSlices are managed in this hook (they were listed: a cross-model backend
+   * exists or did). */
+  readonly endpointSlices?: boolean;
   /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
   readonly l4?: L4Plan;
   /** Other endpoints' HTTPRoutes (traefik-route), on the same listeners. */
@@ -121,6 +125,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
   const routes: KubeObject[] = [];
   const policies: KubeObject[] = [];
   const configMaps: KubeObject[] = [];
+  const slices: KubeObject[] = [];
   if (input.routes) {
     const routing = ingressRouting(input);
     const secure = input.backends.filter((backend) => backend.scheme === "https");
@@ -129,6 +134,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     if (caMap !== null) configMaps.push(renderCaConfigMap(input.gateway, cas));
     for (const backend of input.backends) {
       services.push(renderService(input.gateway, backend));
+      slices.push(...renderEndpointSlices(input.gateway, backend));
       routes.push(...requirerRoutes(routing, backend));
       const names = backend.scheme === "https" ? backendTlsNames(backend) : null;
       if (names !== null && !("error" in names)) {
@@ -154,6 +160,8 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     { kind: KINDS.backendTlsPolicy, objects: policies, isolated: true },
   ];
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
+  // Slices go before their Services: created first and pruned first, a slice never outlives the
+  // selector-less Service that tells a later hook to look for it.
   return [
     { kind: KINDS.secret, objects: secrets },
     ...l4Routes,
@@ -161,6 +169,9 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     { kind: KINDS.gateway, objects: [gateway] },
     // Before the Services: a policy is never left behind by a Service deleted before it.
     ...backendTlsSets.slice(1),
+    ...(input.endpointSlices
+      ? [{ kind: KINDS.endpointSlice, objects: slices, isolated: true }]
+      : []),
     { kind: KINDS.service, objects: services, isolated: true },
     { kind: KINDS.httpRoute, objects: routes, isolated: true },
   ];
@@ -168,7 +179,10 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
 
 /** The objects (`Kind/name`) that belong to one requirer alone. */
 export function backendObjects(gateway: string, backend: Backend): string[] {
+  const slices = endpointSliceNames(gateway, backend.app);
   return [
+    `${KINDS.endpointSlice.kind}/${slices.v4}`,
+    `${KINDS.endpointSlice.kind}/${slices.v6}`,
     `${KINDS.service.kind}/${serviceName(gateway, backend.app)}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "http")}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "https")}`,

@@ -80,8 +80,7 @@ async function readIngressRequirer(
     const unitData: Record<string, Databag> = Object.fromEntries(
       units.map((unit, index) => [unit, unitBags[index]]),
     );
-    const currentUrl = publishedUrl(ownData);
-    const base = { relation, app, currentUrl };
+    const base = { relation, app, currentUrl: publishedUrl(ownData) };
     try {
       const request = parseIngressRequest(appData, unitData);
       const backend = {
@@ -93,7 +92,16 @@ async function readIngressRequirer(
         redirectHttps: request.redirectHttps,
         hosts: request.units.map((unit) => unit.host),
       };
-      return { ...base, backend, error: null, pending: false };
+      const units = request.units.map(({ unit, ip }) => ({ unit, ip }));
+      return {
+        ...base,
+        currentUrl: publishedUrl(ownData, request.version),
+        backend,
+        error: null,
+        pending: false,
+        units,
+        version: request.version,
+      };
     } catch (error) {
       if (!(error instanceof IngressDataError)) throw error;
       return {

@@ -28,6 +28,11 @@ import {
   qualifiedName,
   validateLabels,
 } from "./names.ts";
+import {
+  ENDPOINT_SLICE_SCHEMA,
+  prepareEndpointSlice,
+  validateEndpointSlice,
+} from "./endpoint_slice.ts";
 import type { Schema } from "./schema.ts";
 import { jsonEqual } from "./schema.ts";
 
@@ -499,6 +504,9 @@ export const CORE_KINDS: CoreKind[] = [
     group: "discovery.k8s.io",
     kind: "EndpointSlice",
     plural: "endpointslices",
+    schema: ENDPOINT_SLICE_SCHEMA,
+    prepare: prepareEndpointSlice,
+    validate: validateEndpointSlice,
   }),
 ];
 
