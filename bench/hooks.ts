@@ -334,11 +334,13 @@ async function breakdown(): Promise<string> {
   for (const tls of [true, false]) {
     const traced = await startCluster({ tls, transport, kubeconfigFormat });
     const env = { ...traced.env, GATEWAY_API_INTEGRATOR_TRACE: "1" };
-    await runHook(charmDir, benchCase.state, benchCase.event, { env });
+    const warm = await runHook(charmDir, benchCase.state, benchCase.event, { env });
     traced.setGatewayAddresses("gateway-api-integrator", [{ value: "10.0.0.1" }]);
+    // The second run publishes the URL with the address: the measured runs change nothing.
+    const settled = await runHook(charmDir, warm.state, benchCase.event, { env });
     const lines: (TraceLine & { wallMs: number })[] = [];
     for (let i = 0; i < runs; i++) {
-      const result = await runHook(charmDir, benchCase.state, benchCase.event, { env });
+      const result = await runHook(charmDir, settled.state, benchCase.event, { env });
       const line = result.stderr.split("\n").find((text) => text.startsWith("trace: "));
       if (result.exitCode !== 0 || !line) throw new Error(`traced run failed: ${result.stderr}`);
       lines.push({ ...JSON.parse(line.slice(7)), wallMs: result.durationMs });
