@@ -13,6 +13,7 @@ import type { JujuEvent } from "./juju/context.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
+import type { ClusterConditions } from "./gather/conditions.ts";
 
 export interface IngressRequirer {
   readonly relation: RelationRef;
@@ -107,6 +108,8 @@ export type ClusterWorld =
     readonly gatewayClasses: readonly string[];
     /** Our labelled objects, by kind name, for every kind that was listed. */
     readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
+    /** What the Gateway controller says in those objects (read in the full scope only). */
+    readonly conditions?: ClusterConditions;
   }
   | { readonly error: KubeError };
 

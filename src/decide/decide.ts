@@ -38,6 +38,7 @@ import type {
   World,
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { describeVerdict, judge, type Judgement } from "./conditions.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -130,6 +131,19 @@ function invalidRequirers(
   }
   // Not cut here: the log line keeps all of it, the status-set adapter cuts the status.
   return parts.length ? parts.join(" ") : null;
+}
+
+/** A requirer's URL is withdrawn while the controller refuses its route outright, and stays
+ * withdrawn while its next generation is pending (it is published again once accepted). */
+function withdrawn(judged: Judgement, id: number): boolean {
+  const now = judged.owners.get(id);
+  const before = judged.previous.get(id);
+  if (now?.state === "refused") return now.withdraw;
+  return now?.state === "pending" && before?.state === "refused" && before.withdraw;
+}
+
+function withDetails(message: string, details: readonly string[]): string {
+  return details.length === 0 ? message : `${message}: ${details.join("; ")}`;
 }
 
 /** A Blocked status the decision names a problem with is logged too, so the log says it. */
@@ -243,10 +257,24 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     routes: mode === "ingress",
   };
 
+  const sets = desiredObjects(input);
+  const judged = judge({
+    gateway: world.app,
+    owned: cluster.owned,
+    conditions: cluster.conditions,
+    desired: sets,
+    owners: served.map((requirer) => ({
+      id: requirer.relation.id,
+      app: requirer.app,
+      routes: backendObjects(world.app, requirer.backend!),
+    })),
+  });
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
   for (const requirer of served) {
-    if (base !== null) urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
+    if (base !== null && !withdrawn(judged, requirer.relation.id)) {
+      urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
+    }
   }
   const writes = ingressWrites(world.ingress, urls, true);
   if (address !== null) {
@@ -278,8 +306,12 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
   }
 
-  const logs: LogLine[] = [...tls.logs];
-  const invalid = invalidRequirers(world.ingress, world.routes, refusedBy);
+  const logs: LogLine[] = [...tls.logs, ...judged.logs];
+  const invalid = [
+    ...judged.blockedGateway,
+    ...[invalidRequirers(world.ingress, world.routes, refusedBy) ?? []].flat(),
+    ...judged.blockedRoutes,
+  ].join("; ") || null;
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
@@ -304,19 +336,37 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     });
     status = { status: "waiting", message: TLS_WAITING };
   } else if (address === null) {
-    status = { status: "waiting", message: "Waiting for gateway address" };
+    const said = judged.gateway.state === "pending" ? judged.gateway.details : [];
+    status = { status: "waiting", message: withDetails("Waiting for gateway address", said) };
+  } else if (judged.waiting !== null) {
+    status = {
+      status: "waiting",
+      message: withDetails("Waiting for the Gateway controller", judged.waiting),
+    };
   } else if (pending.length > 0) {
     status = { status: "waiting", message: `Waiting for ingress data from ${pending.join(", ")}` };
   } else {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
   return {
-    cluster: { sets: desiredObjects(input), onFailure: "block" },
+    cluster: { sets, onFailure: "block" },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,
     logs,
     status,
+    conditions: {
+      gateway: describeVerdict(judged.gateway),
+      endpoints: served.map((requirer) => {
+        const verdict = judged.owners.get(requirer.relation.id) ?? { state: "unknown" as const };
+        return {
+          relation: requirer.relation,
+          app: requirer.app,
+          state: verdict.state,
+          condition: describeVerdict(verdict),
+        };
+      }),
+    },
   };
 }
 

@@ -28,6 +28,7 @@ import {
   remoteApp,
 } from "./relations.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { readConditions } from "./conditions.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -130,6 +131,7 @@ function startCluster(ctx: HookContext, connect: Connector) {
           namespace: cluster.namespace,
           gatewayClasses: classes.map((gc) => gc.metadata.name),
           owned,
+          conditions: readConditions(owned, classes, ctx.appName, cluster.namespace),
         },
       };
     },
