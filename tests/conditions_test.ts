@@ -380,6 +380,7 @@ Deno.test("conditions text from the cluster is one bounded line in the status, e
     const result = await run(cluster, ready.state, UPDATE);
     const message = result.state.unitStatus!.message;
     strictEqual(result.state.unitStatus!.status, "blocked");
+    // deno-lint-ignore no-control-regex
     ok(!/[\n\r\t\u0007\u202e]/.test(message), JSON.stringify(message.slice(0, 200)));
     ok(
       message.startsWith(
