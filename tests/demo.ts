@@ -9,7 +9,8 @@ import { stringify } from "yaml";
 import { createClientNodeClient } from "../src/k8s/client_node.ts";
 import { MANAGED_BY } from "../src/k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../src/k8s/types.ts";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { routeName } from "../src/gateway/names.ts";
+import { type Cluster, type ConditionSpec, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
@@ -57,14 +58,62 @@ function outcome(result: HookResult): string {
   return status ? `${status.status}: ${status.message}` : "(no status)";
 }
 
-function urls(): string[] {
-  return (state.relations ?? []).filter((relation) => !relation.dying).flatMap((relation) => {
+/** The fake cluster's Gateway controller, once it runs: before each hook it accepts the Gateway
+ * and every route as they are then, but for the routes it is told to refuse. */
+let controllerRuns = false;
+const refusing = new Map<string, ConditionSpec[]>();
+async function controller(): Promise<void> {
+  if (!cluster || !controllerRuns || !cluster.server.get("Gateway", model, APP)) return;
+  await cluster.acceptAll(APP);
+  for (const [route, conditions] of refusing) {
+    if (cluster.server.get("HTTPRoute", model, route)) {
+      await cluster.setRouteConditions("HTTPRoute", route, conditions);
+    }
+  }
+}
+
+interface RouteCondition {
+  type: string;
+  status: string;
+  reason: string;
+  observedGeneration?: number;
+}
+
+let routeClient: ReturnType<typeof createClientNodeClient> | null = null;
+
+/** Each ingress requirer: its URL, and what the Gateway controller says of its routes. */
+async function endpoints(): Promise<string[]> {
+  routeClient ??= createClientNodeClient({ namespace: model, fieldManager: APP, env });
+  const routes = await routeClient.list(KINDS.httpRoute, `${MANAGED_BY}=${APP}`);
+  const relations = (state.relations ?? []).filter((relation) =>
+    !relation.dying && relation.endpoint === "gateway"
+  );
+  return relations.map((relation) => {
     const raw = relation.localAppData?.ingress;
-    return raw ? [`${relation.remoteApp} → ${(JSON.parse(raw) as { url: string }).url}`] : [];
+    const url = raw ? (JSON.parse(raw) as { url: string }).url : "(no URL)";
+    const said = (["http", "https"] as const).flatMap((protocol) => {
+      const name = routeName(APP, relation.remoteApp, protocol);
+      const route = routes.find((object) => object.metadata.name === name);
+      if (!route) return [];
+      const parents =
+        (route.status as { parents?: { conditions?: RouteCondition[] }[] } | undefined)
+          ?.parents ?? [];
+      const generation = Number(route.metadata.generation);
+      const conditions = parents.flatMap((parent) => parent.conditions ?? []).map((c) =>
+        `${c.status === "True" ? c.type : `${c.type}=${c.status} (${c.reason})`}${
+          (c.observedGeneration ?? generation) < generation
+            ? ` of generation ${c.observedGeneration}, not ${generation}`
+            : ""
+        }`
+      );
+      return [`${protocol}: ${conditions.join(", ") || "no word from the controller yet"}`];
+    });
+    return `${relation.remoteApp} → ${url}${said.length ? ` [route ${said.join("; ")}]` : ""}`;
   });
 }
 
 async function hook(event: HookEvent): Promise<void> {
+  await controller();
   const result = await runHook(charmDir, state, event, { env });
   state = result.state;
   const exit = result.exitCode === 0 ? "" : ` [exit ${result.exitCode}: ${result.stderr.trim()}]`;
@@ -73,8 +122,7 @@ async function hook(event: HookEvent): Promise<void> {
       outcome(result)
     }${exit}`,
   );
-  const published = urls();
-  if (published.length) console.log(`  ${"".padEnd(36)}           URLs: ${published.join(", ")}`);
+  for (const line of await endpoints()) console.log(`  ${"".padEnd(36)}           ${line}`);
 }
 
 function step(title: string): void {
@@ -174,12 +222,28 @@ try {
   if (cluster) {
     step("(the Gateway controller assigns the load balancer address 10.43.8.34)");
     cluster.setGatewayAddresses(APP, [{ value: "10.43.8.34" }]);
+    step("(the Gateway controller accepts and programs the Gateway, and each route it is given)");
+    controllerRuns = true;
     await hook({ kind: "hook", name: "update-status" });
   }
 
   await integrate(1, "web", 8080, false);
   await integrate(2, "api", 9000, true);
   await configure({ "external-hostname": "gateway.example.com" });
+  if (cluster) {
+    const route = routeName(APP, "api", "http");
+    step(`(the Gateway controller refuses ${route}: NoMatchingListenerHostname)`);
+    refusing.set(route, [{
+      type: "Accepted",
+      status: "False",
+      reason: "NoMatchingListenerHostname",
+      message: "no listener matches the route's hostnames",
+    }]);
+    await hook({ kind: "hook", name: "update-status" });
+    step(`(the Gateway controller accepts ${route} again)`);
+    refusing.clear();
+    await hook({ kind: "hook", name: "update-status" });
+  }
 
   step(
     `juju deploy self-signed-certificates && juju integrate ${APP}:certificates self-signed-certificates`,

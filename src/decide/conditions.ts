@@ -82,7 +82,7 @@ export function clusterText(text: string, max: number): string {
   );
   if (line.length <= max) return line;
   // Not cut inside an escape.
-  return truncateText(line, max).replace(/\\u[0-9a-f]{0,3}\.\.\.$/, "...");
+  return truncateText(line, max).replace(/\\(u[0-9a-f]{0,3})?\.\.\.$/, "...");
 }
 
 function said(condition: Condition, maxMessage: number): string {
