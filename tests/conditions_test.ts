@@ -412,3 +412,24 @@ Deno.test("reading the conditions costs no request: a steady hook lists each kin
       ],
     );
   }));
+
+Deno.test("no address yet: the wait names what the controller said of the Gateway", () =>
+  withCluster(async (cluster) => {
+    const first = await run(cluster, TWO, CHANGED);
+    await cluster.setGatewayConditions(APP, [
+      GATEWAY_OK[0],
+      condition("Programmed", "False", "AddressNotAssigned", "no address pool for this class"),
+    ]);
+    const waiting = await run(cluster, first.state, UPDATE);
+    deepStrictEqual(waiting.state.unitStatus, {
+      status: "waiting",
+      message: "Waiting for gateway address: Gateway not programmed yet: AddressNotAssigned: " +
+        "no address pool for this class",
+    });
+    await cluster.setGatewayConditions(APP, [condition("Accepted", "False", "Invalid", "no")]);
+    const blocked = await run(cluster, waiting.state, UPDATE);
+    deepStrictEqual(blocked.state.unitStatus, {
+      status: "blocked",
+      message: "Gateway not accepted: Invalid: no",
+    });
+  }));
