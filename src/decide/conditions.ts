@@ -11,7 +11,8 @@ import type { ClusterConditions, Condition, ObjectConditions } from "../gather/c
 import { escapeControls, truncateText } from "../juju/text.ts";
 import { contains, type DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
-import type { LogLine } from "../outcome.ts";
+import type { RelationRef } from "../juju/tools.ts";
+import type { LogLine, Outcome } from "../outcome.ts";
 
 /** What the controller says of a set of objects. */
 export type Verdict =
@@ -36,8 +37,9 @@ export interface ConditionsInput {
   readonly gateway: string;
   readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
   readonly conditions: ClusterConditions | undefined;
-  /** The desired objects of this hook: a desired spec the live one lacks is about to change. */
-  readonly desired: readonly DesiredSet[];
+  /** The desired objects of this hook: a desired spec the live one lacks is about to change.
+   * Null when nothing is applied (an action): what is live is judged as it is. */
+  readonly desired: readonly DesiredSet[] | null;
   readonly owners: readonly RouteOwner[];
 }
 
@@ -195,7 +197,7 @@ function listenerSubject(listener: { name: string; hostname: string | null; port
 /** The live object of `Kind/name`, and whether this hook changes its spec. */
 function liveOf(input: ConditionsInput, kind: string, name: string) {
   const live = (input.owned.get(kind) ?? []).find((object) => object.metadata.name === name);
-  const desired = input.desired.find((set) => set.kind.kind === kind)?.objects.find((object) =>
+  const desired = input.desired?.find((set) => set.kind.kind === kind)?.objects.find((object) =>
     object.metadata.name === name
   );
   const changing = live === undefined ||
@@ -266,8 +268,8 @@ export function judge(input: ConditionsInput): Judgement {
       const own = judgeConditions("Gateway", gateway, ["Accepted", "Programmed"], null);
       gatewayFindings.push(...own.findings);
       gatewayAccepted = own.accepted;
-      const desired = input.desired.find((set) => set.kind.kind === KINDS.gateway.kind)?.objects
-        .find((object) => object.metadata.name === input.gateway);
+      const desired = input.desired?.find((set) => set.kind.kind === KINDS.gateway.kind)
+        ?.objects.find((object) => object.metadata.name === input.gateway);
       const wanted = new Set(
         ((desired?.spec as { listeners?: { name: string }[] } | undefined)?.listeners ?? [])
           .map((listener) => listener.name),
@@ -287,8 +289,11 @@ export function judge(input: ConditionsInput): Judgement {
   }
 
   const owned = new Set(input.owners.flatMap((owner) => owner.routes));
-  const desiredRoutes = input.desired.filter((set) => set.kind.kind.endsWith("Route"))
-    .flatMap((set) => set.objects.map((object) => `${set.kind.kind}/${object.metadata.name}`));
+  const desiredRoutes = input.desired === null
+    ? [...input.owned].filter(([kind]) => kind.endsWith("Route"))
+      .flatMap(([kind, objects]) => objects.map((object) => `${kind}/${object.metadata.name}`))
+    : input.desired.filter((set) => set.kind.kind.endsWith("Route"))
+      .flatMap((set) => set.objects.map((object) => `${set.kind.kind}/${object.metadata.name}`));
   for (const key of desiredRoutes.filter((key) => !owned.has(key))) {
     const route = judgeRoute(input, key, `Route ${clusterText(key, 300)}`, reporting);
     gatewayFindings.push(...route.now);
@@ -345,4 +350,18 @@ export function describeVerdict(verdict: Verdict): string {
     case "refused":
       return `refused: ${verdict.details.join("; ")}`;
   }
+}
+
+/** The judgement as an outcome carries it: the Gateway's verdict and each requirer's. */
+export function describeJudgement(
+  judged: Judgement,
+  requirers: readonly { readonly relation: RelationRef; readonly app: string }[],
+): NonNullable<Outcome["conditions"]> {
+  return {
+    gateway: describeVerdict(judged.gateway),
+    endpoints: requirers.map(({ relation, app }) => {
+      const verdict = judged.owners.get(relation.id) ?? { state: "unknown" as const };
+      return { relation, app, state: verdict.state, condition: describeVerdict(verdict) };
+    }),
+  };
 }

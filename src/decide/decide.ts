@@ -38,7 +38,7 @@ import type {
   World,
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
-import { describeVerdict, judge, type Judgement } from "./conditions.ts";
+import { describeJudgement, judge, type Judgement } from "./conditions.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -307,9 +307,10 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs, ...judged.logs];
+  const invalidData = invalidRequirers(world.ingress, world.routes, refusedBy);
   const invalid = [
     ...judged.blockedGateway,
-    ...[invalidRequirers(world.ingress, world.routes, refusedBy) ?? []].flat(),
+    ...(invalidData === null ? [] : [invalidData]),
     ...judged.blockedRoutes,
   ].join("; ") || null;
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
@@ -355,18 +356,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     writes,
     logs,
     status,
-    conditions: {
-      gateway: describeVerdict(judged.gateway),
-      endpoints: served.map((requirer) => {
-        const verdict = judged.owners.get(requirer.relation.id) ?? { state: "unknown" as const };
-        return {
-          relation: requirer.relation,
-          app: requirer.app,
-          state: verdict.state,
-          condition: describeVerdict(verdict),
-        };
-      }),
-    },
+    conditions: describeJudgement(judged, served),
   };
 }
 

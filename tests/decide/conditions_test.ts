@@ -5,8 +5,15 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { clusterText, judge, type Verdict } from "../../src/decide/conditions.ts";
-import type { ClusterConditions, Condition } from "../../src/gather/conditions.ts";
+import { decide } from "../../src/decide/decide.ts";
+import {
+  type ClusterConditions,
+  type Condition,
+  readConditions,
+} from "../../src/gather/conditions.ts";
 import { KINDS, type KubeObject } from "../../src/k8s/types.ts";
+import type { IngressRequirer, ReconcileWorld } from "../../src/world.ts";
+import { reconcileWorld, rel } from "./worlds.ts";
 
 const c = (
   type: string,
@@ -220,4 +227,104 @@ Deno.test("clusterText: one line, controls and bidi escaped, bounded without a c
     strictEqual(got, want, JSON.stringify(text));
     ok(got.length <= max);
   }
+});
+
+Deno.test("judge: without desired objects (an action) what is live is judged as it is", () => {
+  const judged = judge({
+    gateway: "gw",
+    owned: new Map([
+      ["Gateway", [object("Gateway", "gw", GATEWAY_SPEC)]],
+      ["HTTPRoute", [object("HTTPRoute", "gw-web-http", ROUTE_SPEC, 2)]],
+    ]),
+    conditions: {
+      controller: "example.com/cilium",
+      gateway: { generation: 1, conditions: [c("Accepted", "True", "Accepted")], listeners: [] },
+      routes: new Map([["HTTPRoute/gw-web-http", {
+        generation: 2,
+        conditions: [c("Accepted", "False", "NoMatchingParent", "", 2)],
+      }]]),
+    },
+    desired: null,
+    owners: [{ id: 1, app: "web", routes: ["HTTPRoute/gw-web-http", "HTTPRoute/gw-web-https"] }],
+  });
+  strictEqual(judged.gateway.state, "accepted");
+  deepStrictEqual(judged.owners.get(1), {
+    state: "refused",
+    details: ["Route of web not accepted: NoMatchingParent"],
+    withdraw: true,
+  });
+});
+
+Deno.test("decide: a refused route wipes its requirer's URL and the outcome carries each verdict", () => {
+  const config = {
+    externalHostname: null,
+    gatewayClass: "cilium",
+    enforceHttps: false,
+    hstsMaxAge: 0,
+  };
+  const requirer = (id: number, app: string): IngressRequirer => ({
+    relation: rel(id),
+    app,
+    backend: { model: "testing", app, port: 8080, stripPrefix: false },
+    error: null,
+    pending: false,
+    currentUrl: `http://10.0.0.1/testing-${app}`,
+  });
+  const world = reconcileWorld({
+    config,
+    ingress: [requirer(1, "web"), requirer(2, "api")],
+    addresses: ["10.0.0.1"],
+  });
+  // The cluster holds what the decision wants, as the controller saw it.
+  const sets = decide(world).cluster!.sets;
+  const ok = [c("Accepted", "True", "Accepted")];
+  const parents = (conditions: Condition[]) => ({
+    parents: [{ controllerName: "example.com/cilium", parentRef: { name: "gw" }, conditions }],
+  });
+  const owned = new Map(sets.map((set) => [
+    set.kind.kind,
+    set.objects.map((object) => ({
+      ...object,
+      metadata: { ...object.metadata, generation: 1 },
+      status: set.kind === KINDS.gateway
+        ? { addresses: [{ value: "10.0.0.1" }], conditions: ok }
+        : object.metadata.name === "gw-api-http"
+        ? parents([c("Accepted", "False", "NotAllowedByListeners", "not here")])
+        : parents(ok),
+    })),
+  ]));
+  const classes = [{
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "GatewayClass",
+    metadata: { name: "cilium" },
+    spec: { controllerName: "example.com/cilium" },
+  }];
+  const cluster = world.cluster as Exclude<ReconcileWorld["cluster"], { error: unknown }>;
+  const outcome = decide({
+    ...world,
+    cluster: {
+      ...cluster,
+      owned,
+      conditions: readConditions(owned, classes, "gw", "testing"),
+    },
+  });
+  deepStrictEqual(outcome.status, {
+    status: "blocked",
+    message: "Route of api not accepted: NotAllowedByListeners: not here",
+  });
+  deepStrictEqual(outcome.writes.map((write) => [write.relation.id, write.data]), [
+    [2, { ingress: "" }],
+  ]);
+  deepStrictEqual(outcome.conditions, {
+    gateway: "accepted",
+    endpoints: [
+      { relation: rel(1), app: "web", state: "accepted", condition: "accepted" },
+      {
+        relation: rel(2),
+        app: "api",
+        state: "refused",
+        condition: "refused: Route of api not accepted: NotAllowedByListeners: not here",
+      },
+    ],
+  });
 });
