@@ -17,7 +17,10 @@ export interface Cluster {
   readonly env: Record<string, string>;
   /** Objects of a kind in the model's namespace, as plain objects. */
   objects(kind: string): KubeObject[];
-  /** Pretends the Gateway controller assigned addresses. */
+  /** Pretends the Gateway controller assigned addresses (the whole status is replaced: a
+   * controller that reports no conditions, so the charm judges by the addresses alone; a later
+   * write of the Gateway's spec brings back the CRD's pending conditions, as the API server
+   * defaults them: `acceptAll` then plays a controller that accepts). */
   setGatewayAddresses(gateway: string, addresses: { type?: string; value: string }[]): void;
   /** As the Gateway controller: the Gateway's conditions and, when given, its listeners' (by
    * listener name), written through the status subresource (validated by the CRD). */
