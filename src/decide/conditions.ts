@@ -26,8 +26,9 @@ export type Verdict =
 
 /** A requirer's routes, to judge together. */
 export interface RouteOwner {
-  /** The relation id, as the key of the verdicts. */
-  readonly id: number;
+  /** The key of its verdicts: the relation id, or what the endpoint names the owner by. */
+  readonly id: number | string;
+  /** As the status names it (`Route of <app> …`). */
   readonly app: string;
   /** Its routes, `Kind/name`; those not desired are ignored. */
   readonly routes: readonly string[];
@@ -46,11 +47,11 @@ export interface ConditionsInput {
 export interface Judgement {
   /** The Gateway, its listeners and the routes of no single requirer. */
   readonly gateway: Verdict;
-  /** Each owner's routes, by relation id. */
-  readonly owners: ReadonlyMap<number, Verdict>;
+  /** Each owner's routes, by its id. */
+  readonly owners: ReadonlyMap<number | string, Verdict>;
   /** Each owner's routes as the controller last judged them, staleness aside: a route it
    * refused stays withdrawn while its new generation is pending. */
-  readonly previous: ReadonlyMap<number, Verdict>;
+  readonly previous: ReadonlyMap<number | string, Verdict>;
   /** Blocked status parts about the Gateway, its listeners and the routes of no requirer. */
   readonly blockedGateway: readonly string[];
   /** Blocked status parts about the owners' routes (`Route of <app> …`). */
@@ -298,8 +299,8 @@ export function judge(input: ConditionsInput): Judgement {
     const route = judgeRoute(input, key, `Route ${clusterText(key, 300)}`, reporting);
     gatewayFindings.push(...route.now);
   }
-  const owners = new Map<number, Verdict>();
-  const previous = new Map<number, Verdict>();
+  const owners = new Map<number | string, Verdict>();
+  const previous = new Map<number | string, Verdict>();
   const ownerFindings: Finding[] = [];
   for (const owner of input.owners) {
     const routes = owner.routes.filter((key) => desiredRoutes.includes(key))

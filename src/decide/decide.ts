@@ -10,11 +10,13 @@ import {
   backendObjects,
   desiredObjects,
   type GatewayPlanInput,
+  httpListenerCount,
   ingressHost,
   ingressUrl,
   normalHostname,
   urlBase,
 } from "../gateway/plan.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -39,6 +41,8 @@ import type {
 } from "../world.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { describeJudgement, judge, type Judgement } from "./conditions.ts";
+import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
+import { l4RequestObjects } from "../gateway/l4.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -228,11 +232,19 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
+  const requestsL4 = l4Requests(world);
+  const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
+    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    if (ownerL4 !== undefined) {
+      leftOutL4.add(ownerL4);
+      if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
+      continue;
+    }
     if (owner === undefined) {
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
@@ -256,18 +268,33 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
   };
+  const l4 = decideL4(
+    world,
+    cluster.namespace,
+    gateway,
+    httpListenerCount(input),
+    requestsL4,
+    leftOutL4,
+  );
 
-  const sets = desiredObjects(input);
+  const sets = desiredObjects({ ...input, l4 });
   const judged = judge({
     gateway: world.app,
     owned: cluster.owned,
     conditions: cluster.conditions,
     desired: sets,
-    owners: served.map((requirer) => ({
-      id: requirer.relation.id,
-      app: requirer.app,
-      routes: backendObjects(world.app, requirer.backend!),
-    })),
+    owners: [
+      ...served.map((requirer) => ({
+        id: requirer.relation.id,
+        app: requirer.app,
+        routes: backendObjects(world.app, requirer.backend!),
+      })),
+      ...requestsL4.filter((request) => !leftOutL4.has(request.owner)).map((request) => ({
+        id: request.owner,
+        app: request.owner,
+        routes: l4RequestObjects(request),
+      })),
+    ],
   });
   const base = urlBase(input, address);
   const urls = new Map<number, string>();
@@ -307,10 +334,13 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs, ...judged.logs];
-  const invalidData = invalidRequirers(world.ingress, world.routes, refusedBy);
+  const invalidData = [
+    invalidRequirers(world.ingress, world.routes, refusedBy),
+    ...l4.refused.map((refusal) => refusal.message),
+  ].filter((part) => part !== null).join(" ");
   const invalid = [
     ...judged.blockedGateway,
-    ...(invalidData === null ? [] : [invalidData]),
+    ...(invalidData === "" ? [] : [invalidData]),
     ...judged.blockedRoutes,
   ].join("; ") || null;
   const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
@@ -376,7 +406,9 @@ function decideRemove(world: RemoveWorld): Outcome {
   return {
     ...reportOnly(null),
     cluster: {
-      sets: [KINDS.httpRoute, KINDS.service, KINDS.gateway, KINDS.secret].map((kind) => ({
+      sets: [KINDS.httpRoute, ...L4_OWNED_KINDS, KINDS.service, KINDS.gateway, KINDS.secret].map((
+        kind,
+      ) => ({
         kind,
         objects: [],
       })),

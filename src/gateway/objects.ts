@@ -4,6 +4,7 @@
  * Labels and ownership are added by the reconciler, not here.
  */
 import type { KubeObject } from "../k8s/types.ts";
+import { type L4Listener, renderL4Listener } from "./l4.ts";
 import { ipVersion } from "../net.ts";
 import {
   httpListenerName,
@@ -29,6 +30,8 @@ export interface GatewaySpec {
   /** Hostnames served (sorted); empty means one listener for every hostname. */
   readonly hostnames: readonly string[];
   readonly tls: readonly TlsTarget[];
+  /** TCP, UDP and TLS-passthrough listeners, after the HTTP and HTTPS ones (`l4.ts`). */
+  readonly l4?: readonly L4Listener[];
 }
 
 /** IPs get no `hostname` field: Gateway listeners match host names, not addresses. */
@@ -58,7 +61,10 @@ export function renderGateway(spec: GatewaySpec): KubeObject {
     apiVersion: GATEWAY_API,
     kind: "Gateway",
     metadata: { name: spec.name },
-    spec: { gatewayClassName: spec.gatewayClass, listeners: [...http, ...https] },
+    spec: {
+      gatewayClassName: spec.gatewayClass,
+      listeners: [...http, ...https, ...(spec.l4 ?? []).map(renderL4Listener)],
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
+import type { L4Plan } from "./l4.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
 import {
   type Backend,
@@ -36,6 +37,13 @@ export interface GatewayPlanInput {
   readonly backends: readonly Backend[];
   /** Whether the charm owns routes and Services (ingress mode with a valid state). */
   readonly routes: boolean;
+  /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
+  readonly l4?: L4Plan;
+}
+
+/** How many HTTP and HTTPS listeners the Gateway gets (the rest of its 64 are for L4). */
+export function httpListenerCount(input: Pick<GatewayPlanInput, "hostnames" | "issued">): number {
+  return Math.max(input.hostnames.length, 1) + input.issued.length;
 }
 
 /** A hostname as Gateway API and certificates want it: lower case, internationalised names in
@@ -82,6 +90,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       host: tls.target,
       secretName: secretName(input.gateway, tls.target),
     })),
+    l4: input.l4?.listeners,
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
@@ -103,9 +112,18 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       routes.push(renderRedirectRoute(options));
     }
   }
+  services.push(...(input.l4?.services ?? []));
+  // L4 routes go before the Gateway: a route removed with its listener is deleted first, so that
+  // a hook cut short in between still finds the listener, and with it lists the route kind.
+  const l4Routes = (input.l4?.routeKinds ?? []).map((kind) => ({
+    kind,
+    objects: (input.l4?.routes ?? []).filter((route) => route.kind === kind.kind),
+    isolated: true,
+  }));
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
   return [
     { kind: KINDS.secret, objects: secrets },
+    ...l4Routes,
     { kind: KINDS.gateway, objects: [gateway] },
     { kind: KINDS.service, objects: services, isolated: true },
     { kind: KINDS.httpRoute, objects: routes, isolated: true },

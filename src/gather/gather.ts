@@ -11,6 +11,7 @@ import type { KubeClient } from "../k8s/types.ts";
 import { listOwned } from "../k8s/reconcile.ts";
 import { KINDS, KubeError, type KubeObject, type ResourceKind } from "../k8s/types.ts";
 import { validateBeforeCluster } from "../validation.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
 import type {
   ClusterWorld,
   ExpiringCertificate,
@@ -142,11 +143,22 @@ function startCluster(ctx: HookContext, connect: Connector) {
 async function readCluster(
   ctx: HookContext,
   connect: Connector,
-  kinds: readonly ResourceKind[],
+  required: readonly ResourceKind[],
+  /** Kinds the cluster may not serve (their CRDs are optional): read as none when it does not. */
+  optional: readonly ResourceKind[] = [],
 ): Promise<Connection> {
   const client = await connectOrFail(ctx, connect);
   if ("error" in client) return { client: null, cluster: client };
-  const read = await settle(kinds.map((kind) => listOwned(client, ctx.appName, kind)));
+  const kinds = [...required, ...optional];
+  const read = await settle([
+    ...required.map((kind) => listOwned(client, ctx.appName, kind)),
+    ...optional.map((kind) =>
+      listOwned(client, ctx.appName, kind).catch((error) => {
+        if (error instanceof KubeError && error.kind === "not-found") return [];
+        throw error;
+      })
+    ),
+  ]);
   if ("error" in read) return { client, cluster: { error: read.error } };
   return {
     client,
@@ -267,7 +279,7 @@ async function gatherRemove(
   if (remainingUnits > 0) {
     return { world: { kind: "remove", remainingUnits, cluster: null }, client: null };
   }
-  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS);
+  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS, L4_OWNED_KINDS);
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 

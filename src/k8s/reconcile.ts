@@ -181,7 +181,28 @@ export async function reconcileOwned(
       }
       names.add(object.metadata.name);
     }
-    const owned = listed.get(kind.kind) ?? await listOwned(client, app, kind);
+    let owned = listed.get(kind.kind);
+    if (owned === undefined) {
+      try {
+        owned = await listOwned(client, app, kind);
+      } catch (error) {
+        if (!(isolated && error instanceof KubeError && error.kind === "not-found")) throw error;
+        // The cluster does not serve the kind (its CRD is not installed): none of it can be
+        // ours, and each desired object is refused alone, as an invalid one is.
+        for (const object of objects) {
+          const name = `${kind.kind}/${object.metadata.name}`;
+          report.rejected.push({
+            object: name,
+            error: new KubeError(
+              "invalid",
+              `the cluster does not serve ${kind.kind} (${kind.apiVersion}): install its CRD`,
+              { object: name },
+            ),
+          });
+        }
+        continue;
+      }
+    }
     const live = new Map(owned.map((object) => [object.metadata.name, object]));
     for (const object of objects) {
       const name = object.metadata.name;

@@ -40,6 +40,9 @@ export const KINDS = {
   gateway: { apiVersion: GATEWAY_API, kind: "Gateway", plural: "gateways", namespaced: true },
   httpRoute: { apiVersion: GATEWAY_API, kind: "HTTPRoute", plural: "httproutes", namespaced: true },
   grpcRoute: { apiVersion: GATEWAY_API, kind: "GRPCRoute", plural: "grpcroutes", namespaced: true },
+  tcpRoute: { apiVersion: GATEWAY_API, kind: "TCPRoute", plural: "tcproutes", namespaced: true },
+  udpRoute: { apiVersion: GATEWAY_API, kind: "UDPRoute", plural: "udproutes", namespaced: true },
+  tlsRoute: { apiVersion: GATEWAY_API, kind: "TLSRoute", plural: "tlsroutes", namespaced: true },
   service: { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
   secret: { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
   endpointSlice: {

@@ -522,7 +522,15 @@ Deno.test("remove: the last unit deletes every owned kind; a scale-down deletes 
     remainingUnits: 0,
     cluster: { namespace: "testing", gatewayClasses: [], owned: new Map() },
   });
-  deepStrictEqual(Object.keys(kindsOf(last)), ["HTTPRoute", "Service", "Gateway", "Secret"]);
+  deepStrictEqual(Object.keys(kindsOf(last)), [
+    "HTTPRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "TLSRoute",
+    "Service",
+    "Gateway",
+    "Secret",
+  ]);
   ok(Object.values(kindsOf(last)).every((names) => names.length === 0));
   strictEqual(decide({ kind: "remove", remainingUnits: 1, cluster: null }).cluster, null);
 });
