@@ -328,3 +328,40 @@ Deno.test("decide: a refused route wipes its requirer's URL and the outcome carr
     ],
   });
 });
+
+Deno.test("judge: an L4 owner's TCPRoute is judged like any route, by the owner's name", () => {
+  const tcp = object("TCPRoute", "gw-db-5432", { rules: [] });
+  const judged = judge({
+    gateway: "gw",
+    owned: new Map([["Gateway", [object("Gateway", "gw", GATEWAY_SPEC)]], ["TCPRoute", [tcp]]]),
+    conditions: {
+      controller: "example.com/cilium",
+      gateway: { generation: 1, conditions: [c("Accepted", "True", "Accepted")], listeners: [] },
+      routes: new Map([["TCPRoute/gw-db-5432", {
+        generation: 1,
+        conditions: [c("Accepted", "False", "NotAllowedByListeners", "no TCP here")],
+      }]]),
+    },
+    desired: [
+      { kind: KINDS.gateway, objects: [object("Gateway", "gw", GATEWAY_SPEC)] },
+      {
+        kind: {
+          apiVersion: "gateway.networking.k8s.io/v1alpha2",
+          kind: "TCPRoute",
+          plural: "tcproutes",
+          namespaced: true,
+        },
+        objects: [tcp],
+      },
+    ],
+    owners: [{ id: "traefik-route db", app: "traefik-route db", routes: ["TCPRoute/gw-db-5432"] }],
+  });
+  deepStrictEqual(judged.owners.get("traefik-route db"), {
+    state: "refused",
+    details: ["Route of traefik-route db not accepted: NotAllowedByListeners: no TCP here"],
+    withdraw: true,
+  });
+  deepStrictEqual(judged.blockedRoutes, [
+    "Route of traefik-route db not accepted: NotAllowedByListeners: no TCP here",
+  ]);
+});
