@@ -11,6 +11,9 @@ export interface CharmConfig {
   readonly gatewayClass: string | null;
   readonly enforceHttps: boolean;
   readonly hstsMaxAge: number;
+  /** `ingress-per-unit-tcp-ports` as set (parsed where it is used, so that a bad range costs
+   * only the TCP units); absent in configs built before the option existed: the default. */
+  readonly perUnitTcpPorts?: string;
 }
 
 /** A config problem, reported as a Blocked status with `message`. */
@@ -26,6 +29,7 @@ const configSchema = z.object({
   "gateway-class": z.nullish(z.string()),
   "enforce-https": z.nullish(z.boolean()),
   "hsts-max-age": z.nullish(z.number().check(z.int())),
+  "ingress-per-unit-tcp-ports": z.nullish(z.string()),
 });
 
 const OPTION_FIELDS: Record<string, string> = {
@@ -51,6 +55,7 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): CharmConfig
     gatewayClass: value["gateway-class"] || null,
     enforceHttps: value["enforce-https"] ?? true,
     hstsMaxAge: value["hsts-max-age"] ?? 31536000,
+    perUnitTcpPorts: value["ingress-per-unit-tcp-ports"] || "20000-20999",
   };
 }
 

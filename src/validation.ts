@@ -10,6 +10,8 @@ import { normalHostname } from "./gateway/plan.ts";
 /** Which integrations exist (a relation that is being broken does not count). */
 export interface Integrations {
   readonly ingress: boolean;
+  /** Absent means not related (worlds built before the endpoint existed). */
+  readonly ingressPerUnit?: boolean;
   readonly gatewayRoute: boolean;
   readonly certificates: boolean;
 }
@@ -17,7 +19,8 @@ export interface Integrations {
 export type ProxyMode = "ingress" | "gateway-route" | "inactive";
 
 export function proxyMode(integrations: Integrations): ProxyMode {
-  if (integrations.ingress) return "ingress";
+  // Per-unit HTTP routes share the ingress listeners, hostname and certificate.
+  if (integrations.ingress || integrations.ingressPerUnit) return "ingress";
   if (integrations.gatewayRoute) return "gateway-route";
   return "inactive";
 }
@@ -25,6 +28,8 @@ export function proxyMode(integrations: Integrations): ProxyMode {
 export const MESSAGES = {
   certificatesNeeded: "Certificates relation is needed if enforce-https is enabled.",
   bothModes: "Both Ingress and Gateway Route integrations are established. Only one is allowed.",
+  perUnitWithGatewayRoute:
+    "Both ingress-per-unit and gateway-route integrations are established. Only one is allowed.",
   hostnameWithGatewayRoute:
     "external-hostname must only be set when related via ingress, not when integrating via gateway-route.",
   hostnameNeeded: "external-hostname must be set in when related to ingress and certificates",
@@ -52,6 +57,9 @@ export function validateBeforeCluster(
   const mode = proxyMode(integrations);
   if (config.enforceHttps && !integrations.certificates) return MESSAGES.certificatesNeeded;
   if (integrations.ingress && integrations.gatewayRoute) return MESSAGES.bothModes;
+  if (integrations.ingressPerUnit && integrations.gatewayRoute) {
+    return MESSAGES.perUnitWithGatewayRoute;
+  }
   const problem = config.externalHostname === null
     ? null
     : externalHostnameProblem(config.externalHostname, gateway);

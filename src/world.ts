@@ -9,6 +9,7 @@ import type {
   ProvidedCertificate as ProvidedEntryOnTheWire,
   RequestError,
 } from "./interfaces/tls_certificates.ts";
+import type { UnitRequest } from "./interfaces/ingress_per_unit.ts";
 import type { JujuEvent } from "./juju/context.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
@@ -24,6 +25,27 @@ export interface IngressRequirer {
   readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
+}
+
+/** One unit of an ingress-per-unit requirer: its request, or why it is skipped. */
+export interface PerUnitEntry {
+  readonly unit: string;
+  readonly request: UnitRequest | null;
+  /** Why the unit's data is refused; null with no request: it has written nothing yet. */
+  readonly error: string | null;
+}
+
+/** An ingress-per-unit relation: its units and our application databag in it. */
+export interface PerUnitRequirer {
+  readonly relation: RelationRef;
+  readonly app: string;
+  readonly units: readonly PerUnitEntry[];
+  /** A fault of the whole relation (its units name different models): no unit is served. */
+  readonly error: string | null;
+  /** Our `ingress` value as it is (undefined when unset). */
+  readonly current: string | undefined;
+  /** The URLs it publishes, or null when it does not read. */
+  readonly currentUrls: ReadonlyMap<string, string> | null;
 }
 
 export interface RouteRequirer {
@@ -135,6 +157,7 @@ export interface ReconcileWorld {
   readonly scope: GatherScope;
   readonly integrations: Integrations;
   readonly ingress: readonly IngressRequirer[];
+  readonly ingressPerUnit: readonly PerUnitRequirer[];
   readonly routes: readonly RouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
   /** Null when there is no certificates relation, or the scope is `withdraw` and no renewal is due. */
@@ -179,6 +202,32 @@ export interface ProvidedEntry {
   readonly chain: readonly string[];
 }
 
+/** `show-proxied-endpoints`: what our databags publish to each requirer, and the Gateway. */
+export interface ProxiedEndpointsWorld {
+  readonly kind: "show-proxied-endpoints";
+  readonly app: string;
+  /** Our application databags are readable by the leader alone. */
+  readonly leader: boolean;
+  readonly config: CharmConfig | ConfigError;
+  /** The Gateway's first usable address, or null (none yet, or it could not be read). */
+  readonly gatewayAddress: string | null;
+  /** Why the Gateway could not be read, or null. */
+  readonly gatewayError: string | null;
+  /** Each ingress requirer application and the URL we publish to it. */
+  readonly ingress: readonly { readonly app: string; readonly url: string | null }[];
+  /** Each ingress-per-unit relation and the unit URLs we publish (null: unreadable). */
+  readonly perUnit: readonly {
+    readonly app: string;
+    readonly urls: ReadonlyMap<string, string> | null;
+  }[];
+  /** Each gateway-route requirer: its hostnames (null: invalid) and our provider databag. */
+  readonly routes: readonly {
+    readonly app: string;
+    readonly hostnames: readonly string[] | null;
+    readonly provided: Databag;
+  }[];
+}
+
 export interface UnknownActionWorld {
   readonly kind: "unknown-action";
   readonly name: string;
@@ -189,4 +238,5 @@ export type World =
   | FollowerWorld
   | RemoveWorld
   | CertificateActionWorld
+  | ProxiedEndpointsWorld
   | UnknownActionWorld;

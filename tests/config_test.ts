@@ -8,12 +8,14 @@ Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames
     gatewayClass: null,
     enforceHttps: true,
     hstsMaxAge: 31536000,
+    perUnitTcpPorts: "20000-20999",
   });
   deepStrictEqual(parseConfig({}), {
     externalHostname: null,
     gatewayClass: null,
     enforceHttps: true,
     hstsMaxAge: 31536000,
+    perUnitTcpPorts: "20000-20999",
   });
 });
 
@@ -24,9 +26,16 @@ Deno.test("config values are read and empty strings count as unset", () => {
       "gateway-class": "cilium",
       "enforce-https": false,
       "hsts-max-age": 0,
+      "ingress-per-unit-tcp-ports": "7000-7009",
       "unrelated": "x",
     }),
-    { externalHostname: null, gatewayClass: "cilium", enforceHttps: false, hstsMaxAge: 0 },
+    {
+      externalHostname: null,
+      gatewayClass: "cilium",
+      enforceHttps: false,
+      hstsMaxAge: 0,
+      perUnitTcpPorts: "7000-7009",
+    },
   );
 });
 

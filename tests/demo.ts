@@ -5,15 +5,17 @@
  * Kubernetes API server started in-process, or a real cluster with `--kubeconfig PATH`
  * (`--model NAME` is the namespace there; the Juju side stays simulated).
  */
-import { stringify } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 import { createClientNodeClient } from "../src/k8s/client_node.ts";
 import { MANAGED_BY } from "../src/k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../src/k8s/types.ts";
 import { routeName } from "../src/gateway/names.ts";
+import { unitDashed } from "../src/interfaces/ingress_per_unit.ts";
 import { type Cluster, type ConditionSpec, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
+import { unitData } from "./ingress_per_unit_fixtures.ts";
 
 const APP = "gateway-api-integrator";
 
@@ -31,6 +33,7 @@ const cluster: Cluster | null = kubeconfig
   : await startCluster({ namespace: model, gatewayClasses: [gatewayClass] });
 const env = kubeconfig ? { KUBECONFIG: kubeconfig } : cluster!.env;
 let state: JujuState = { leader: true, modelName: model };
+let lastAction: HookResult["action"];
 
 function describe(event: HookEvent): string {
   switch (event.kind) {
@@ -81,19 +84,15 @@ interface RouteCondition {
 
 let routeClient: ReturnType<typeof createClientNodeClient> | null = null;
 
-/** Each ingress requirer: its URL, and what the Gateway controller says of its routes. */
+/** Each ingress (and per-unit) requirer: its URL, and what the Gateway controller says of the
+ * routes that serve it. */
 async function endpoints(): Promise<string[]> {
   routeClient ??= createClientNodeClient({ namespace: model, fieldManager: APP, env });
   const routes = await routeClient.list(KINDS.httpRoute, `${MANAGED_BY}=${APP}`);
-  const relations = (state.relations ?? []).filter((relation) =>
-    !relation.dying && relation.endpoint === "gateway"
-  );
-  return relations.map((relation) => {
-    const raw = relation.localAppData?.ingress;
-    const url = raw ? (JSON.parse(raw) as { url: string }).url : "(no URL)";
-    const said = (["http", "https"] as const).flatMap((protocol) => {
-      const name = routeName(APP, relation.remoteApp, protocol);
-      const route = routes.find((object) => object.metadata.name === name);
+  /** ` [route http: Accepted, …]` for the routes of `who` (an application or a unit's pod). */
+  const said = (who: string) => {
+    const parts = (["http", "https"] as const).flatMap((protocol) => {
+      const route = routes.find((object) => object.metadata.name === routeName(APP, who, protocol));
       if (!route) return [];
       const parents =
         (route.status as { parents?: { conditions?: RouteCondition[] }[] } | undefined)
@@ -108,7 +107,20 @@ async function endpoints(): Promise<string[]> {
       );
       return [`${protocol}: ${conditions.join(", ") || "no word from the controller yet"}`];
     });
-    return `${relation.remoteApp} → ${url}${said.length ? ` [route ${said.join("; ")}]` : ""}`;
+    return parts.length ? ` [route ${parts.join("; ")}]` : "";
+  };
+  return (state.relations ?? []).filter((relation) => !relation.dying).flatMap((relation) => {
+    const raw = relation.localAppData?.ingress;
+    if (relation.endpoint === "ingress-per-unit") {
+      if (!raw) return [];
+      const units = parseYaml(raw) as Record<string, { url: string }>;
+      return Object.entries(units).map(([unit, { url }]) =>
+        `${unit} → ${url}${said(unitDashed(unit))}`
+      );
+    }
+    if (relation.endpoint !== "gateway") return [];
+    const url = raw ? (JSON.parse(raw) as { url: string }).url : "(no URL)";
+    return [`${relation.remoteApp} → ${url}${said(relation.remoteApp)}`];
   });
 }
 
@@ -116,6 +128,7 @@ async function hook(event: HookEvent): Promise<void> {
   await controller();
   const result = await runHook(charmDir, state, event, { env });
   state = result.state;
+  lastAction = result.action;
   const exit = result.exitCode === 0 ? "" : ` [exit ${result.exitCode}: ${result.stderr.trim()}]`;
   console.log(
     `  ${describe(event).padEnd(36)} ${result.durationMs.toFixed(0).padStart(5)} ms  ${
@@ -179,10 +192,48 @@ async function integrate(
   await hook({ kind: "relation", name: "changed", relationId: id, remoteUnit: `${app}/0` });
 }
 
+/** A per-unit requirer's units join one by one, each writing what the library writes. */
+async function integratePerUnit(
+  id: number,
+  app: string,
+  units: number[],
+  extra: Record<string, string> = {},
+): Promise<void> {
+  step(
+    `juju deploy ${app} -n ${units.length} && juju integrate ${app}:ingress ${APP}:ingress-per-unit`,
+  );
+  state = {
+    ...state,
+    relations: [...(state.relations ?? []), {
+      id,
+      endpoint: "ingress-per-unit",
+      remoteApp: app,
+    }],
+  };
+  await hook({ kind: "relation", name: "created", relationId: id });
+  for (const n of units) await perUnitJoins(id, `${app}/${n}`, extra);
+}
+
+async function perUnitJoins(
+  id: number,
+  unit: string,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  updateRelation(id, (relation) => ({
+    ...relation,
+    remoteUnits: { ...relation.remoteUnits, [unit]: unitData(unit, extra, model) },
+  }));
+  await hook({ kind: "relation", name: "joined", relationId: id, remoteUnit: unit });
+  await hook({ kind: "relation", name: "changed", relationId: id, remoteUnit: unit });
+}
+
 async function printObjects(): Promise<void> {
   const client = createClientNodeClient({ namespace: model, fieldManager: APP, env });
-  for (const kind of [KINDS.gateway, KINDS.service, KINDS.httpRoute, KINDS.secret]) {
-    for (const object of await client.list(kind, `${MANAGED_BY}=${APP}`)) {
+  const kinds = [KINDS.gateway, KINDS.service, KINDS.httpRoute, KINDS.tcpRoute, KINDS.secret];
+  for (const kind of kinds) {
+    // A cluster without the TCPRoute CRD has none to show.
+    const objects = await client.list(kind, `${MANAGED_BY}=${APP}`).catch(() => []);
+    for (const object of objects) {
       const {
         managedFields: _managed,
         uid: _uid,
@@ -282,6 +333,24 @@ try {
   await hook({ kind: "relation", name: "changed", relationId: 3 });
   await configure({ "enforce-https": true, "hsts-max-age": 3600 });
 
+  await integratePerUnit(4, "prometheus", [0, 1]);
+  step("juju add-unit prometheus");
+  await perUnitJoins(4, "prometheus/2");
+  step("juju remove-unit prometheus/1");
+  updateRelation(4, (relation) => {
+    const { "prometheus/1": gone, ...rest } = relation.remoteUnits ?? {};
+    return { ...relation, remoteUnits: rest, departedUnits: { "prometheus/1": gone } };
+  });
+  await hook({
+    kind: "relation",
+    name: "departed",
+    relationId: 4,
+    remoteUnit: "prometheus/1",
+    departingUnit: "prometheus/1",
+  });
+
+  await integratePerUnit(5, "kafka", [0, 1], { mode: "tcp", port: "9093" });
+
   step(`juju remove-relation api ${APP}`);
   updateRelation(
     2,
@@ -300,6 +369,13 @@ try {
 
   step("(5 minutes later)");
   await hook({ kind: "hook", name: "update-status" });
+
+  step(`juju run ${APP}/0 show-proxied-endpoints`);
+  await hook({ kind: "action", name: "show-proxied-endpoints" });
+  const endpoints = lastAction?.results["proxied-endpoints"];
+  if (typeof endpoints === "string") {
+    console.log(`  proxied-endpoints: ${JSON.stringify(JSON.parse(endpoints), null, 2)}`);
+  }
 
   console.log(`\nKubernetes objects managed by ${APP} in namespace "${model}":`);
   await printObjects();

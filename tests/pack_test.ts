@@ -52,6 +52,7 @@ Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unl
     // No limit: unlike the Python charm, any number of applications may relate.
     gateway: { interface: "ingress" },
     "gateway-route": { interface: "gateway-route" },
+    "ingress-per-unit": { interface: "ingress_per_unit" },
   });
   deepStrictEqual(metadata.requires, {
     certificates: { interface: "tls-certificates", limit: 1 },
@@ -76,9 +77,13 @@ Deno.test("config.yaml and actions.yaml are charmcraft.yaml's", () => {
       "gateway-class": ["string", undefined],
       "enforce-https": ["boolean", true],
       "hsts-max-age": ["int", 31536000],
+      "ingress-per-unit-tcp-ports": ["string", "20000-20999"],
     },
   );
-  deepStrictEqual(Object.keys(yamlOf("actions.yaml")), ["get-certificate"]);
+  deepStrictEqual(Object.keys(yamlOf("actions.yaml")), [
+    "get-certificate",
+    "show-proxied-endpoints",
+  ]);
 });
 
 Deno.test("manifest.yaml declares an ubuntu 24.04 amd64 base (a V2 charm) and nothing V1", () => {

@@ -11,12 +11,14 @@ import {
   desiredObjects,
   type GatewayPlanInput,
   httpListenerCount,
+  httpsServed,
   ingressHost,
   ingressUrl,
   normalHostname,
   urlBase,
 } from "../gateway/plan.ts";
-import { L4_OWNED_KINDS } from "../gateway/l4.ts";
+import { renderRedirectRoute } from "../gateway/objects.ts";
+import { L4_OWNED_KINDS, liveL4Listeners } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
 import { renderIngressProvider } from "../interfaces/ingress.ts";
@@ -39,6 +41,22 @@ import type {
   RouteRequirer,
   World,
 } from "../world.ts";
+import { decideProxiedEndpoints } from "./endpoints.ts";
+import {
+  DEFAULT_TCP_PORTS,
+  perUnitTcpRequests,
+  tcpOwner,
+  tcpPortsOf,
+  tcpUnitUrl,
+} from "./ingress_per_unit_tcp.ts";
+import {
+  decidePerUnit,
+  ownedByUnit,
+  perUnitProblems,
+  unitObjects,
+  withdrawPerUnit,
+  withPerUnitObjects,
+} from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { describeJudgement, judge, type Judgement } from "./conditions.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
@@ -139,7 +157,7 @@ function invalidRequirers(
 
 /** A requirer's URL is withdrawn while the controller refuses its route outright, and stays
  * withdrawn while its next generation is pending (it is published again once accepted). */
-function withdrawn(judged: Judgement, id: number): boolean {
+function withdrawn(judged: Judgement, id: number | string): boolean {
   const now = judged.owners.get(id);
   const before = judged.previous.get(id);
   if (now?.state === "refused") return now.withdraw;
@@ -188,7 +206,10 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
   return {
     ...renewal,
     cluster,
-    writes: ingressWrites(world.ingress, new Map(), false),
+    writes: [
+      ...ingressWrites(world.ingress, new Map(), false),
+      ...withdrawPerUnit(world.ingressPerUnit),
+    ],
     logs: [...logs, log],
     status,
   };
@@ -232,7 +253,16 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
-  const requestsL4 = l4Requests(world);
+  // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
+  const others = l4Requests(world);
+  const perUnitTcp = perUnitTcpRequests(
+    world.app,
+    world.ingressPerUnit,
+    liveL4Listeners(gateway),
+    config.perUnitTcpPorts ?? DEFAULT_TCP_PORTS,
+    tcpPortsOf(others),
+  );
+  const requestsL4 = [...others, ...perUnitTcp.requests];
   const leftOutL4 = new Set<string>();
   for (const refusal of world.refused) {
     const owner = world.ingress.find((requirer) =>
@@ -246,6 +276,8 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       continue;
     }
     if (owner === undefined) {
+      // A unit's refused object skips that unit alone (the per-unit part decides it).
+      if (ownedByUnit(world.app, world.ingressPerUnit, refusal.object)) continue;
       const message = truncated(`Kubernetes rejected ${refusal.detail}`);
       return {
         ...reportOnly({ status: "blocked", message }),
@@ -277,7 +309,32 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     leftOutL4,
   );
 
-  const sets = desiredObjects({ ...input, l4 });
+  const base = urlBase(input, address);
+  const host = input.hostnames[0] ?? null;
+  const perUnitHttp = {
+    route: { gateway: world.app, namespace: cluster.namespace, host },
+    base,
+    https: httpsServed(input, host),
+    enforceHttps: config.enforceHttps,
+    hstsMaxAge: config.hstsMaxAge,
+  };
+  const decideUnits = (withdrawnUnit: (unit: string) => boolean) =>
+    decidePerUnit(
+      world.app,
+      world.ingressPerUnit,
+      { ...perUnitHttp, withdrawn: withdrawnUnit },
+      world.refused,
+      {
+        url: (unit) => withdrawnUnit(unit) ? null : tcpUnitUrl(l4, unit, address),
+        invalid: perUnitTcp.invalid,
+      },
+    );
+  let perUnit = decideUnits(() => false);
+  // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
+  const redirect = config.enforceHttps && input.backends.length === 0 && perUnit.httpUnits > 0
+    ? [renderRedirectRoute({ gateway: world.app, namespace: cluster.namespace, host })]
+    : [];
+  const sets = withPerUnitObjects(desiredObjects({ ...input, l4 }), perUnit, redirect);
   const judged = judge({
     gateway: world.app,
     owned: cluster.owned,
@@ -289,14 +346,25 @@ function decideReconcile(world: ReconcileWorld): Outcome {
         app: requirer.app,
         routes: backendObjects(world.app, requirer.backend!),
       })),
+      // L4 requests (a per-unit TCP unit's among them) by their owner's name.
       ...requestsL4.filter((request) => !leftOutL4.has(request.owner)).map((request) => ({
         id: request.owner,
         app: request.owner,
         routes: l4RequestObjects(request),
       })),
+      // A per-unit HTTP unit by the same name as a TCP one.
+      ...world.ingressPerUnit.flatMap((requirer) => requirer.units).map(({ unit }) => ({
+        id: tcpOwner(unit),
+        app: tcpOwner(unit),
+        routes: unitObjects(world.app, unit),
+      })),
     ],
   });
-  const base = urlBase(input, address);
+  const unitWithdrawn = (unit: string) => withdrawn(judged, tcpOwner(unit));
+  if (world.ingressPerUnit.some((requirer) => requirer.units.some((e) => unitWithdrawn(e.unit)))) {
+    // The same objects; only the URLs of units whose routes the controller refuses go.
+    perUnit = decideUnits(unitWithdrawn);
+  }
   const urls = new Map<number, string>();
   for (const requirer of served) {
     if (base !== null && !withdrawn(judged, requirer.relation.id)) {
@@ -304,6 +372,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
   }
   const writes = ingressWrites(world.ingress, urls, true);
+  writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
       gatewayName: world.app,
@@ -336,6 +405,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   const logs: LogLine[] = [...tls.logs, ...judged.logs];
   const invalidData = [
     invalidRequirers(world.ingress, world.routes, refusedBy),
+    perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ");
   const invalid = [
@@ -343,7 +413,10 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     ...(invalidData === "" ? [] : [invalidData]),
     ...judged.blockedRoutes,
   ].join("; ") || null;
-  const pending = world.ingress.filter((requirer) => requirer.pending).map((r) => r.app);
+  const pending = [
+    ...world.ingress.filter((requirer) => requirer.pending).map((r) => r.app),
+    ...perUnit.pending,
+  ];
   const unsupported = addresses.unsupported.join(", ");
   let status: NonNullable<Outcome["status"]>;
   if (invalid !== null) {
@@ -452,6 +525,8 @@ export function decide(world: World): Outcome {
       return decideRemove(world);
     case "get-certificate":
       return decideCertificateAction(world);
+    case "show-proxied-endpoints":
+      return decideProxiedEndpoints(world);
     case "unknown-action":
       return { ...reportOnly(null), action: { fail: `Unknown action: ${world.name}` } };
   }

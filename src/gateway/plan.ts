@@ -58,7 +58,7 @@ export function ingressHost(config: CharmConfig): string | null {
 }
 
 /** Whether HTTPS serves the ingress host: enforced, or enabled with its certificate issued. */
-function httpsServed(input: GatewayPlanInput, host: string | null): boolean {
+export function httpsServed(input: GatewayPlanInput, host: string | null): boolean {
   if (input.config.enforceHttps) return true;
   return host === null ? input.issued.length > 0 : input.issued.some((tls) => tls.target === host);
 }

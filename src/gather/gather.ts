@@ -28,6 +28,7 @@ import {
   readRouteRequirers,
   remoteApp,
 } from "./relations.ts";
+import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 import { readConditions } from "./conditions.ts";
 
@@ -203,9 +204,10 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, routeIds, certificateIds, dnsIds] = await Promise.all([
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds] = await Promise.all([
     tools.configGet(),
     liveRelations(tools, event, ENDPOINTS.ingress),
+    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
     liveRelations(tools, event, ENDPOINTS.gatewayRoute),
     liveRelations(tools, event, ENDPOINTS.certificates),
     liveRelations(tools, event, ENDPOINTS.dnsRecord),
@@ -213,11 +215,13 @@ async function gatherReconcile(
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
+    ingressPerUnit: perUnitIds.length > 0,
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const [ingress, routes] = await Promise.all([
+  const [ingress, ingressPerUnit, routes] = await Promise.all([
     readIngressRequirers(tools, event, appName, ingressIds),
+    readPerUnitRequirers(tools, event, appName, perUnitIds),
     readRouteRequirers(tools, event, appName, routeIds),
   ]);
   const scope: GatherScope = !("message" in config) &&
@@ -256,6 +260,7 @@ async function gatherReconcile(
     scope,
     integrations,
     ingress,
+    ingressPerUnit,
     routes,
     dnsRecords,
     certificates: tls.certificates,
@@ -283,7 +288,16 @@ async function gatherRemove(
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 
-async function gatherAction(ctx: HookContext, tools: HookTools, name: string): Promise<World> {
+async function gatherAction(
+  ctx: HookContext,
+  tools: HookTools,
+  name: string,
+  connect: Connector,
+): Promise<World> {
+  if (name === "show-proxied-endpoints") {
+    const { gatherProxiedEndpoints } = await import("./endpoints.ts");
+    return await gatherProxiedEndpoints(ctx, tools, connect);
+  }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
   const params = await tools.actionGet();
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
@@ -307,7 +321,7 @@ export async function gather(
 ): Promise<Gathered> {
   const { event } = ctx;
   if (event.kind === "action") {
-    return { world: await gatherAction(ctx, tools, event.name), client: null };
+    return { world: await gatherAction(ctx, tools, event.name, connect), client: null };
   }
   if (event.kind === "lifecycle" && event.hook === "remove") {
     return await gatherRemove(ctx, tools, connect);

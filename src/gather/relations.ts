@@ -14,6 +14,7 @@ import type { DnsRecordRelation, IngressRequirer, RouteRequirer } from "../world
 
 export const ENDPOINTS = {
   ingress: "gateway",
+  ingressPerUnit: "ingress-per-unit",
   gatewayRoute: "gateway-route",
   certificates: "certificates",
   dnsRecord: "dns-record",

@@ -8,6 +8,7 @@ import { KINDS, type KubeError } from "../../src/k8s/types.ts";
 import type {
   CertificatesWorld,
   IngressRequirer,
+  PerUnitRequirer,
   ReconcileWorld,
   RouteRequirer,
 } from "../../src/world.ts";
@@ -20,6 +21,7 @@ export interface WorldSpec {
   readonly config: CharmConfig | ConfigError;
   readonly ingress?: readonly IngressRequirer[];
   readonly routes?: readonly RouteRequirer[];
+  readonly ingressPerUnit?: readonly PerUnitRequirer[];
   readonly certificates?: CertificatesWorld | null;
   readonly dns?: boolean;
   /** The Gateway's status addresses; without them there is no Gateway yet. */
@@ -32,6 +34,7 @@ export interface WorldSpec {
 export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
   const ingress = spec.ingress ?? [];
   const routes = spec.routes ?? [];
+  const ingressPerUnit = spec.ingressPerUnit ?? [];
   const certificates = spec.certificates ?? null;
   const gateways = spec.addresses === undefined ? [] : [{
     apiVersion: "gateway.networking.k8s.io/v1",
@@ -50,10 +53,12 @@ export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
     scope: "full",
     integrations: {
       ingress: ingress.length > 0,
+      ingressPerUnit: ingressPerUnit.length > 0,
       gatewayRoute: routes.length > 0,
       certificates: certificates !== null,
     },
     ingress,
+    ingressPerUnit,
     routes,
     dnsRecords: spec.dns ? [{ relation: rel(60, "dns-record"), current: {} }] : [],
     certificates,

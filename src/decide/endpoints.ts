@@ -1,0 +1,64 @@
+/**
+ * `show-proxied-endpoints`, as traefik-k8s answers it: one JSON object under `proxied-endpoints`
+ * with the charm's own endpoint under its application name, each ingress application under its
+ * name, each per-unit unit under its unit name (a TCP unit's URL is `<address>:<port>`), and each
+ * gateway-route application under its name, each as `{"url": …}`. Only what our databags
+ * publish is listed: that is what requirers were told and what is served. Pure.
+ */
+import { urlHost } from "../gateway/address.ts";
+import { type Outcome, reportOnly } from "../outcome.ts";
+import type { ProxiedEndpointsWorld } from "../world.ts";
+
+export const NOT_LEADER_FAILURE =
+  "show-proxied-endpoints must run on the leader unit (only it can read what was published)";
+
+interface Endpoint {
+  url: string;
+  /** A gateway-route application served on more than one hostname: all of them. */
+  urls?: string[];
+}
+
+/** A JSON value of our gateway-route provider databag, or null. */
+function jsonField(value: string | undefined): unknown {
+  if (value === undefined || value === "") return null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+export function decideProxiedEndpoints(world: ProxiedEndpointsWorld): Outcome {
+  if (!world.leader) return { ...reportOnly(null), action: { fail: NOT_LEADER_FAILURE } };
+  const logs = world.gatewayError === null ? [] : [{
+    level: "WARNING" as const,
+    message: `the Gateway could not be read, its own endpoint is left out: ${world.gatewayError}`,
+  }];
+  const endpoints: Record<string, Endpoint> = {};
+  const config = "message" in world.config ? null : world.config;
+  const host = config?.externalHostname ??
+    (world.gatewayAddress === null ? null : urlHost(world.gatewayAddress));
+  if (host !== null) {
+    endpoints[world.app] = {
+      url: `${config?.enforceHttps === false ? "http" : "https"}://${host}`,
+    };
+  }
+  for (const { app, url } of world.ingress) if (url !== null) endpoints[app] = { url };
+  for (const { urls } of world.perUnit) {
+    for (const [unit, url] of urls ?? []) endpoints[unit] = { url };
+  }
+  for (const { app, hostnames, provided } of world.routes) {
+    const address = jsonField(provided.gateway_address);
+    if (hostnames === null || typeof address !== "string") continue;
+    const mode = jsonField(provided.https_mode);
+    const scheme = mode === "enforced" || mode === "enabled" ? "https" : "http";
+    const urls = (hostnames.length > 0 ? hostnames : [urlHost(address)]).map((name) =>
+      `${scheme}://${name}`
+    );
+    endpoints[app] = urls.length > 1 ? { url: urls[0], urls } : { url: urls[0] };
+  }
+  return {
+    ...reportOnly(null, logs),
+    action: { results: { "proxied-endpoints": JSON.stringify(endpoints) } },
+  };
+}
