@@ -14,7 +14,7 @@ import type { JujuEvent } from "./juju/context.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
-import type { ClusterConditions } from "./gather/conditions.ts";
+import type { ClusterConditions, ListedConditions } from "./gather/conditions.ts";
 
 export interface IngressRequirer {
   readonly relation: RelationRef;
@@ -213,6 +213,9 @@ export interface ProxiedEndpointsWorld {
   readonly gatewayAddress: string | null;
   /** Why the Gateway could not be read, or null. */
   readonly gatewayError: string | null;
+  /** Our routes and what the Gateway controller says of them and of the Gateway (null when
+   * they could not be read). */
+  readonly listed: ListedConditions | null;
   /** Each ingress requirer application and the URL we publish to it. */
   readonly ingress: readonly { readonly app: string; readonly url: string | null }[];
   /** Each ingress-per-unit relation and the unit URLs we publish (null: unreadable). */

@@ -157,11 +157,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
         ]])),
       );
-      for (const route of cluster.objects("HTTPRoute")) {
-        await cluster.setRouteConditions("HTTPRoute", route.metadata.name, [
-          { type: "Accepted", status: "True", reason: "Accepted" },
-          { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
-        ]);
+      for (const kind of ["HTTPRoute", "TCPRoute", "UDPRoute", "TLSRoute"]) {
+        for (const route of cluster.objects(kind)) {
+          await cluster.setRouteConditions(kind, route.metadata.name, [
+            { type: "Accepted", status: "True", reason: "Accepted" },
+            { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
+          ]);
+        }
       }
     },
     async close() {

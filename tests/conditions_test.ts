@@ -5,7 +5,8 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { type Cluster, type ConditionSpec, CONTROLLER } from "./cluster.ts";
-import type { HookResult, JujuState } from "./harness/juju/state.ts";
+import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
+import { unitData } from "./ingress_per_unit_fixtures.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
 import {
   APP,
@@ -26,6 +27,7 @@ import {
 } from "./hostile.ts";
 
 const ADDRESS = "10.0.0.9";
+const ACTION: HookEvent = { kind: "action", name: "show-proxied-endpoints" };
 const ACTIVE = { status: "active", message: `Gateway addresses: ${ADDRESS}` };
 const ACTIVE_HTTP = {
   status: "active",
@@ -431,5 +433,60 @@ Deno.test("no address yet: the wait names what the controller said of the Gatewa
     deepStrictEqual(blocked.state.unitStatus, {
       status: "blocked",
       message: "Gateway not accepted: Invalid: no",
+    });
+  }));
+
+Deno.test("show-proxied-endpoints shows what the controller says of the Gateway, each app and unit", () =>
+  withCluster(async (cluster) => {
+    const units: RelationState = {
+      id: 4,
+      endpoint: "ingress-per-unit",
+      remoteApp: "kafka",
+      remoteAppData: {},
+      remoteUnits: {
+        "kafka/0": unitData("kafka/0", { mode: "tcp", port: "9093" }),
+        "kafka/1": unitData("kafka/1"),
+      },
+    };
+    const state: JujuState = { ...TWO, relations: [...TWO.relations!, units] };
+    const first = await run(cluster, state, CHANGED);
+    cluster.setGatewayAddresses(APP, [{ value: ADDRESS }]);
+    const addressed = await run(cluster, first.state, UPDATE);
+    const show = async (current: JujuState) => {
+      const result = await run(cluster, current, ACTION);
+      strictEqual(result.action?.status, "completed", JSON.stringify(result.action));
+      return JSON.parse((result.action!.results as Record<string, string>)["proxied-endpoints"]);
+    };
+    const urls = {
+      [APP]: { url: `http://${HOST}` },
+      web: { url: `http://${HOST}/testing-web` },
+      api: { url: `http://${HOST}/testing-api` },
+      "kafka/0": { url: `${ADDRESS}:20000` },
+      "kafka/1": { url: `http://${HOST}/testing-kafka-1` },
+    };
+    deepStrictEqual(await show(addressed.state), urls, "no conditions reported: none shown");
+
+    await cluster.acceptAll(APP);
+    await cluster.setRouteConditions("HTTPRoute", webRoute, [
+      ROUTE_OK[0],
+      condition("ResolvedRefs", "False", "BackendNotFound", "no such service"),
+    ]);
+    await cluster.setRouteConditions("TCPRoute", `${APP}-kafka-0-tcp`, [
+      condition("Accepted", "Unknown", "Pending", "queued"),
+    ]);
+    const shown = await show(addressed.state);
+    deepStrictEqual(shown, {
+      [APP]: { ...urls[APP], condition: "accepted" },
+      web: {
+        ...urls.web,
+        condition:
+          "refused: Route of web has unresolved references: BackendNotFound: no such service",
+      },
+      api: { ...urls.api, condition: "accepted" },
+      "kafka/0": {
+        ...urls["kafka/0"],
+        condition: "pending: Route of kafka/0 not accepted yet: Pending: queued",
+      },
+      "kafka/1": { ...urls["kafka/1"], condition: "accepted" },
     });
   }));

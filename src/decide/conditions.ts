@@ -7,7 +7,15 @@
  * the status is then what the addresses say, as before. Pure; the text of every condition is the
  * cluster's and is made safe for a status line here.
  */
-import type { ClusterConditions, Condition, ObjectConditions } from "../gather/conditions.ts";
+import type {
+  ClusterConditions,
+  Condition,
+  ListedConditions,
+  ObjectConditions,
+} from "../gather/conditions.ts";
+import { routeName } from "../gateway/names.ts";
+import { unitObjects } from "./ingress_per_unit.ts";
+import { tcpRouteName } from "./ingress_per_unit_tcp.ts";
 import { escapeControls, truncateText } from "../juju/text.ts";
 import { contains, type DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
@@ -365,4 +373,43 @@ export function describeJudgement(
       return { relation, app, state: verdict.state, condition: describeVerdict(verdict) };
     }),
   };
+}
+
+/**
+ * For `show-proxied-endpoints`: what the controller says of each endpoint it lists, by its key
+ * there (the Gateway under `app`, ingress applications, per-unit units), as `describeVerdict`
+ * words it. Empty when the Gateway carries no condition (the controller reports none).
+ */
+export function endpointConditions(
+  app: string,
+  listed: ListedConditions | null,
+  ingressApps: readonly string[],
+  units: readonly string[],
+): Map<string, string> {
+  const said = new Map<string, string>();
+  const gateway = listed?.conditions.gateway ?? null;
+  if (listed === null || gateway === null || gateway.conditions.length === 0) return said;
+  const judged = judge({
+    gateway: app,
+    owned: listed.owned,
+    conditions: listed.conditions,
+    desired: null,
+    owners: [
+      ...ingressApps.map((ingressApp) => ({
+        id: ingressApp,
+        app: ingressApp,
+        routes: (["http", "https"] as const).map((p) =>
+          `${KINDS.httpRoute.kind}/${routeName(app, ingressApp, p)}`
+        ),
+      })),
+      ...units.map((unit) => ({
+        id: unit,
+        app: unit,
+        routes: [...unitObjects(app, unit), `${KINDS.tcpRoute.kind}/${tcpRouteName(app, unit)}`],
+      })),
+    ],
+  });
+  said.set(app, describeVerdict(judged.gateway));
+  for (const [id, verdict] of judged.owners) said.set(String(id), describeVerdict(verdict));
+  return said;
 }

@@ -6,7 +6,9 @@
  * by entry (an unreadable entry is skipped, never fatal), and its text stays untrusted.
  */
 import * as z from "zod/mini";
-import { KINDS, type KubeObject } from "../k8s/types.ts";
+import { L4_OWNED_KINDS } from "../gateway/l4.ts";
+import { listOwned } from "../k8s/reconcile.ts";
+import { KINDS, type KubeClient, KubeError, type KubeObject } from "../k8s/types.ts";
 
 export interface Condition {
   readonly type: string;
@@ -153,4 +155,47 @@ export function readConditions(
     gateway: gateway === undefined ? null : gatewayConditions(gateway),
     routes,
   };
+}
+
+/** The owned objects an action judges, and what the controller says in them. */
+export interface ListedConditions {
+  readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
+  readonly conditions: ClusterConditions;
+}
+
+/**
+ * For an action, which lists nothing else: the GatewayClasses and our routes of every kind (an
+ * L4 kind whose CRD is not installed has none), read at once, and their conditions with those of
+ * `gateway`. Null when the cluster refuses the reads (the action then shows no conditions).
+ */
+export async function listConditions(
+  client: KubeClient,
+  app: string,
+  gateway: Promise<KubeObject | null>,
+): Promise<ListedConditions | null> {
+  const kinds = [KINDS.httpRoute, ...L4_OWNED_KINDS];
+  try {
+    const [live, classes, ...lists] = await Promise.all([
+      gateway,
+      client.list(KINDS.gatewayClass),
+      ...kinds.map((kind) =>
+        listOwned(client, app, kind).catch((error) => {
+          if (
+            error instanceof KubeError && error.kind === "not-found" && kind !== KINDS.httpRoute
+          ) {
+            return [];
+          }
+          throw error;
+        })
+      ),
+    ]);
+    const owned = new Map<string, readonly KubeObject[]>(
+      kinds.map((kind, i) => [kind.kind, lists[i]]),
+    );
+    if (live !== null) owned.set(KINDS.gateway.kind, [live]);
+    return { owned, conditions: readConditions(owned, classes, app, client.namespace) };
+  } catch (error) {
+    if (error instanceof KubeError) return null;
+    throw error;
+  }
 }

@@ -14,6 +14,7 @@ import type { HookTools, RelationRef } from "../juju/tools.ts";
 import { KINDS, type KubeClient, KubeError } from "../k8s/types.ts";
 import type { ProxiedEndpointsWorld } from "../world.ts";
 import { ENDPOINTS, ifPresent, liveRelations, remoteApp } from "./relations.ts";
+import { listConditions, type ListedConditions } from "./conditions.ts";
 
 /** Each live relation of an endpoint with its remote application and our databag, read by `f`. */
 async function eachRelation<T>(
@@ -34,14 +35,20 @@ async function eachRelation<T>(
 async function readGateway(
   ctx: HookContext,
   connect: (ctx: HookContext) => Promise<KubeClient>,
-): Promise<{ address: string | null; error: string | null }> {
+): Promise<{ address: string | null; error: string | null; listed: ListedConditions | null }> {
   try {
     const client = await connect(ctx);
-    const gateway = await client.get(KINDS.gateway, ctx.appName);
-    return { address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null, error: null };
+    const read = client.get(KINDS.gateway, ctx.appName);
+    // The routes and classes too, at once, for what the Gateway controller says of each endpoint.
+    const [gateway, listed] = await Promise.all([read, listConditions(client, ctx.appName, read)]);
+    return {
+      address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null,
+      error: null,
+      listed,
+    };
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
-    return { address: null, error: error.message };
+    return { address: null, error: error.message, listed: null };
   }
 }
 
@@ -52,7 +59,14 @@ export async function gatherProxiedEndpoints(
 ): Promise<ProxiedEndpointsWorld> {
   const { appName } = ctx;
   const base = { kind: "show-proxied-endpoints" as const, app: appName };
-  const empty = { gatewayAddress: null, gatewayError: null, ingress: [], perUnit: [], routes: [] };
+  const empty = {
+    gatewayAddress: null,
+    gatewayError: null,
+    listed: null,
+    ingress: [],
+    perUnit: [],
+    routes: [],
+  };
   if (!(await tools.isLeader())) {
     return { ...base, leader: false, config: parseConfig({}), ...empty };
   }
@@ -89,6 +103,7 @@ export async function gatherProxiedEndpoints(
     config: parseConfig(rawConfig),
     gatewayAddress: gateway.address,
     gatewayError: gateway.error,
+    listed: gateway.listed,
     ingress,
     perUnit,
     routes,
