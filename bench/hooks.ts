@@ -233,11 +233,12 @@ for (const benchCase of CASES.filter((c) => only === undefined || c.name.include
     else rss.push(result.peakRssKb);
     calls = result.toolCalls.length;
   }
-  const peak = rss.length ? `${(Math.max(...rss) / 1024).toFixed(1)} MiB` : "n/a";
+  const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
+  const memory = rss.length ? `${mib(median(rss))} / ${mib(Math.max(...rss))}` : "n/a";
   rows.push(
     `| ${benchCase.name} | ${median(times).toFixed(0)} ms | ${
       Math.max(...times).toFixed(0)
-    } ms | ${peak} | ${calls} | ${requests} |`,
+    } ms | ${memory} | ${calls} | ${requests} |`,
   );
   console.error(`${benchCase.name}: done`);
 }
@@ -251,7 +252,8 @@ const table = [
     ? []
     : ["", "Peak memory needs GNU time (`/usr/bin/time`); it was not found."]),
   "",
-  "| hook | median wall time | max wall time | peak RSS of the charm process | hook-tool calls " +
+  "| hook | median wall time | max wall time | peak RSS of the charm process: median / max " +
+  "| hook-tool calls " +
   "| API requests |",
   "|---|---|---|---|---|---|",
   ...rows,
@@ -261,6 +263,9 @@ console.log(table);
 await cluster.close();
 
 interface TraceLine {
+  /** Each call: what, start and end on the charm's clock (not a median). */
+  timeline?: [string, number, number][];
+  memory?: unknown;
   startMs: number;
   totalMs: number;
   toolsMs: number;
@@ -302,6 +307,7 @@ async function breakdown(): Promise<string> {
   const benchCase = CASES.find((c) => c.name === "update-status (1 requirer)")!;
   type Medians = Record<keyof TraceLine | "wallMs", number>;
   const per: Record<string, Medians> = {};
+  let medianRun: (TraceLine & { wallMs: number }) | undefined;
   for (const tls of [true, false]) {
     const traced = await startCluster({ tls, transport, kubeconfigFormat });
     const env = { ...traced.env, GATEWAY_API_INTEGRATOR_TRACE: "1" };
@@ -315,7 +321,12 @@ async function breakdown(): Promise<string> {
       lines.push({ ...JSON.parse(line.slice(7)), wallMs: result.durationMs });
     }
     await traced.close();
-    const keys = Object.keys(lines[0]) as (keyof TraceLine | "wallMs")[];
+    if (tls) {
+      const byWall = [...lines].sort((a, b) => a.wallMs - b.wallMs);
+      medianRun = byWall[Math.floor(byWall.length / 2)];
+    }
+    const keys = (Object.keys(lines[0]) as (keyof TraceLine | "wallMs")[])
+      .filter((key) => key !== "timeline" && key !== "memory");
     per[tls ? "https" : "http"] = Object.fromEntries(
       keys.map((key) => [key, median(lines.map((line) => line[key]))]),
     ) as Medians;
@@ -363,6 +374,16 @@ async function breakdown(): Promise<string> {
     "|---|---|---|---|",
     ...rows.map(([part, value, how]) =>
       `| ${part} | ${ms(value(https))} | ${ms(value(http))} | ${how} |`
+    ),
+    "",
+    `The HTTPS run of median wall time (${ms(medianRun!.wallMs)}), call by call on the charm's ` +
+    `clock (ms since the process started; \`main\` ran at ${medianRun!.startMs.toFixed(0)} ms, ` +
+    `the charm was done at ${medianRun!.totalMs.toFixed(0)} ms):`,
+    "",
+    "| start | end | call |",
+    "|---|---|---|",
+    ...(medianRun!.timeline ?? []).map(([call, start, end]) =>
+      `| ${start.toFixed(0)} | ${end.toFixed(0)} | ${call.replaceAll("|", "\\|").slice(0, 70)} |`
     ),
   ].join("\n");
 }

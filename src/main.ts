@@ -5,6 +5,7 @@
  */
 import { runs } from "./events.ts";
 import { ContextError, readContext } from "./juju/context.ts";
+import { prepareKubernetes } from "./k8s/warm.ts";
 
 async function main(): Promise<number> {
   let ctx;
@@ -16,6 +17,8 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!runs(ctx.event)) return 0;
+  // Actions read no Kubernetes; every other event that runs may reconcile over HTTPS.
+  if (ctx.event.kind !== "action") prepareKubernetes();
   const [{ connectFromEnvironment, handleEvent }, { processToolRunner }, { createHookTools }] =
     await Promise.all([
       import("./charm.ts"),

@@ -56,9 +56,19 @@ export function createTrace(runner: ToolRunner, connect: Connector): Trace {
   const tools = busyClock(either);
   const kube = busyClock(either);
   let connectMs = 0;
+  /** Every call with its start and end on the process clock, for `timeline`. */
+  const events: [string, number, number][] = [];
+  const log = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const at = performance.now();
+    try {
+      return await work();
+    } finally {
+      events.push([name, round(at), round(performance.now())]);
+    }
+  };
   let firstRequestMs: number | undefined;
 
-  const timed = <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
+  const timed = <A extends unknown[], T>(name: string, call: (...args: A) => Promise<T>) =>
   async (
     ...args: A
   ): Promise<T> => {
@@ -66,17 +76,20 @@ export function createTrace(runner: ToolRunner, connect: Connector): Trace {
     if (first) firstRequestMs = -1;
     const at = performance.now();
     try {
-      return await kube.time(() => call(...args));
+      return await kube.time(() => log(`k8s ${name}`, () => call(...args)));
     } finally {
       if (first) firstRequestMs = performance.now() - at;
     }
   };
 
   return {
-    runner: { run: (tool, args, stdin) => tools.time(() => runner.run(tool, args, stdin)) },
+    runner: {
+      run: (tool, args, stdin) =>
+        tools.time(() => log(`${tool} ${args.join(" ")}`, () => runner.run(tool, args, stdin))),
+    },
     async connect(ctx) {
       const at = performance.now();
-      const client = await kube.time(() => connect(ctx));
+      const client = await kube.time(() => log("k8s connect", () => connect(ctx)));
       connectMs += performance.now() - at;
       const traced: KubeClient = {
         namespace: client.namespace,
@@ -87,11 +100,11 @@ export function createTrace(runner: ToolRunner, connect: Connector): Trace {
         get retries() {
           return client.retries;
         },
-        get: timed(client.get.bind(client)),
-        list: timed(client.list.bind(client)),
-        apply: timed(client.apply.bind(client)),
-        mergePatch: timed(client.mergePatch.bind(client)),
-        delete: timed(client.delete.bind(client)),
+        get: timed("get", client.get.bind(client)),
+        list: timed("list", client.list.bind(client)),
+        apply: timed("apply", client.apply.bind(client)),
+        mergePatch: timed("mergePatch", client.mergePatch.bind(client)),
+        delete: timed("delete", client.delete.bind(client)),
       };
       return traced;
     },
@@ -107,6 +120,8 @@ export function createTrace(runner: ToolRunner, connect: Connector): Trace {
           firstRequestMs: firstRequestMs === undefined ? null : round(firstRequestMs),
           connectMs: round(connectMs),
           toolsOrKubeMs: round(either.ms),
+          memory: Deno.memoryUsage(),
+          timeline: events.sort((a, b) => a[1] - b[1]),
         })
       }`;
     },

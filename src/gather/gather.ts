@@ -93,8 +93,9 @@ async function settle(
  * says the reconcile can run.
  */
 function startCluster(ctx: HookContext, connect: Connector) {
+  const connected = connectOrFail(ctx, connect);
   const started = (async (): Promise<Connection> => {
-    const client = await connectOrFail(ctx, connect);
+    const client = await connected;
     if ("error" in client) return { client: null, cluster: client };
     const read = await settle(
       WITHDRAWN_KINDS.map((kind) => listOwned(client, ctx.appName, kind)),
@@ -114,23 +115,28 @@ function startCluster(ctx: HookContext, connect: Connector) {
   return {
     /** Only what withdrawing needs. */
     withdraw: (): Promise<Connection> => started,
-    /** Everything: the GatewayClasses and every owned kind. */
+    /** Everything: the GatewayClasses and every owned kind (the rest listed as soon as the
+     * client is connected, alongside the first lists). */
     async full(): Promise<Connection> {
-      const { client, cluster } = await started;
-      if (client === null || "error" in cluster) return { client, cluster };
-      const rest = OWNED_KINDS.filter((kind) => !cluster.owned.has(kind.kind));
-      const read = await settle([
-        client.list(KINDS.gatewayClass),
-        ...rest.map((kind) => listOwned(client, ctx.appName, kind)),
+      const client = await connected;
+      if ("error" in client) return await started;
+      const rest = OWNED_KINDS.filter((kind) => !WITHDRAWN_KINDS.includes(kind));
+      const [first, read] = await Promise.all([
+        started,
+        settle([
+          client.list(KINDS.gatewayClass),
+          ...rest.map((kind) => listOwned(client, ctx.appName, kind)),
+        ]),
       ]);
+      if ("error" in first.cluster) return first;
       if ("error" in read) return { client, cluster: { error: read.error } };
       const [classes, ...lists] = read.lists;
-      const owned = new Map(cluster.owned);
+      const owned = new Map(first.cluster.owned);
       rest.forEach((kind, i) => owned.set(kind.kind, lists[i]));
       return {
         client,
         cluster: {
-          namespace: cluster.namespace,
+          namespace: first.cluster.namespace,
           gatewayClasses: classes.map((gc) => gc.metadata.name),
           owned,
           conditions: readConditions(owned, classes, ctx.appName, cluster.namespace),
@@ -219,19 +225,26 @@ async function gatherReconcile(
     gatewayRoute: routeIds.length > 0,
     certificates: certificateIds.length > 0,
   };
-  const [ingress, ingressPerUnit, routes] = await Promise.all([
-    readIngressRequirers(tools, event, appName, ingressIds),
-    readPerUnitRequirers(tools, event, appName, perUnitIds),
-    readRouteRequirers(tools, event, appName, routeIds),
-  ]);
+  // The config and the relation ids decide how much to read; everything else is then read at
+  // once: the requirers, the cluster's answers, TLS, DNS records and the charm's secrets.
   const scope: GatherScope = !("message" in config) &&
       validateBeforeCluster(config, integrations, appName) === null
     ? "full"
     : "withdraw";
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
-  // The cluster's answers and the rest of Juju's are read at once.
-  const [{ client, cluster }, tls, dnsRecords, tlsSecrets] = await Promise.all([
+  const [
+    [ingress, ingressPerUnit, routes],
+    { client, cluster },
+    tls,
+    dnsRecords,
+    tlsSecrets,
+  ] = await Promise.all([
+    Promise.all([
+      readIngressRequirers(tools, event, appName, ingressIds),
+      readPerUnitRequirers(tools, event, appName, perUnitIds),
+      readRouteRequirers(tools, event, appName, routeIds),
+    ]),
     full ? kube.full() : kube.withdraw(),
     (async () => {
       const expiring = await readExpiring(tools, ctx);

@@ -8,6 +8,7 @@ import type { ClientOptions, KubeClient } from "./types.ts";
 import type { DirectConfig } from "./kubeconfig.ts";
 import { createRestClient, restOptions, type RestRequest, type RestResponse } from "./rest.ts";
 import { KubeError } from "./types.ts";
+import { tlsRandomSeeded } from "./warm.ts";
 
 const USER_AGENT = "gateway-api-integrator";
 
@@ -34,6 +35,8 @@ export function createFetchClient(config: DirectConfig, options: ClientOptions):
   if (config.token !== undefined) headers.Authorization = `Bearer ${config.token}`;
 
   async function send(request: RestRequest): Promise<RestResponse> {
+    // The first handshake would seed AWS-LC's generator on this thread (see warm.ts).
+    if (client) await tlsRandomSeeded();
     const query = new URLSearchParams(request.query).toString();
     const url = `${config.server}${request.path}${query ? `?${query}` : ""}`;
     const response = await fetch(url, {
