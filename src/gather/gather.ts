@@ -139,7 +139,7 @@ function startCluster(ctx: HookContext, connect: Connector) {
           namespace: first.cluster.namespace,
           gatewayClasses: classes.map((gc) => gc.metadata.name),
           owned,
-          conditions: readConditions(owned, classes, ctx.appName, cluster.namespace),
+          conditions: readConditions(owned, classes, ctx.appName, first.cluster.namespace),
         },
       };
     },
