@@ -82,13 +82,12 @@ interface RouteCondition {
   observedGeneration?: number;
 }
 
-let routeClient: ReturnType<typeof createClientNodeClient> | null = null;
-
 /** Each ingress (and per-unit) requirer: its URL, and what the Gateway controller says of the
  * routes that serve it. */
 async function endpoints(): Promise<string[]> {
-  routeClient ??= createClientNodeClient({ namespace: model, fieldManager: APP, env });
-  const routes = await routeClient.list(KINDS.httpRoute, `${MANAGED_BY}=${APP}`);
+  // A client per look: each has the budget of one hook.
+  const client = createClientNodeClient({ namespace: model, fieldManager: APP, env });
+  const routes = await client.list(KINDS.httpRoute, `${MANAGED_BY}=${APP}`);
   /** ` [route http: Accepted, …]` for the routes of `who` (an application or a unit's pod). */
   const said = (who: string) => {
     const parts = (["http", "https"] as const).flatMap((protocol) => {

@@ -225,6 +225,10 @@ function judgeRoute(
   reporting: boolean,
 ): { now: Finding[]; before: Finding[]; accepted: boolean; acceptedBefore: boolean } {
   const [kind, name] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+  // A kind this hook did not list (L4 routes are listed by the apply step): nothing to judge.
+  if (!input.owned.has(kind)) {
+    return { now: [], before: [], accepted: false, acceptedBefore: false };
+  }
   const { changing } = liveOf(input, kind, name);
   const said = input.conditions?.routes.get(key);
   const before = said

@@ -365,3 +365,20 @@ Deno.test("judge: an L4 owner's TCPRoute is judged like any route, by the owner'
     "Route of traefik-route db not accepted: NotAllowedByListeners: no TCP here",
   ]);
 });
+
+Deno.test("judge: a route of a kind this hook did not list is not judged (no claim)", () => {
+  const tcp = object("TCPRoute", "gw-db-5432", { rules: [] });
+  const judged = judge({
+    gateway: "gw",
+    owned: new Map([["Gateway", [object("Gateway", "gw", GATEWAY_SPEC)]]]),
+    conditions: {
+      controller: "example.com/cilium",
+      gateway: { generation: 1, conditions: [c("Accepted", "True", "Accepted")], listeners: [] },
+      routes: new Map(),
+    },
+    desired: [{ kind: KINDS.tcpRoute, objects: [tcp] }],
+    owners: [{ id: "db", app: "db", routes: ["TCPRoute/gw-db-5432"] }],
+  });
+  deepStrictEqual(judged.owners.get("db"), { state: "unknown" });
+  strictEqual(judged.waiting, null);
+});
