@@ -11,6 +11,7 @@ import type {
 } from "./interfaces/tls_certificates.ts";
 import type { UnitRequest } from "./interfaces/ingress_per_unit.ts";
 import type { JujuEvent } from "./juju/context.ts";
+import type { TraefikRouteRequest } from "./interfaces/traefik_route.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
@@ -53,6 +54,19 @@ export interface RouteRequirer {
   readonly app: string;
   /** The hostnames asked for, or null when the data is invalid. */
   readonly hostnames: readonly string[] | null;
+  readonly error: string | null;
+  /** Our application databag as it is. */
+  readonly current: Databag;
+}
+
+/** A traefik-route requirer: what it sent (YAML parsed, still to be translated). */
+export interface TraefikRouteRequirer {
+  readonly relation: RelationRef;
+  readonly app: string;
+  /** Its units in the relation (`app/n`). */
+  readonly units: readonly string[];
+  /** Null when it sent no config yet, or its data cannot be read (`error`). */
+  readonly request: TraefikRouteRequest | null;
   readonly error: string | null;
   /** Our application databag as it is. */
   readonly current: Databag;
@@ -159,6 +173,8 @@ export interface ReconcileWorld {
   readonly ingress: readonly IngressRequirer[];
   readonly ingressPerUnit: readonly PerUnitRequirer[];
   readonly routes: readonly RouteRequirer[];
+  /** Read in the full scope only. */
+  readonly traefikRoutes: readonly TraefikRouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
   /** Null when there is no certificates relation, or the scope is `withdraw` and no renewal is due. */
   readonly certificates: CertificatesWorld | null;

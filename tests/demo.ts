@@ -191,6 +191,50 @@ async function integrate(
   await hook({ kind: "relation", name: "changed", relationId: id, remoteUnit: `${app}/0` });
 }
 
+/** A hockeypuck-like requirer: its key-reconciliation port over TCP, through traefik-route. */
+async function integrateTraefikRoute(id: number, app: string, port: number): Promise<void> {
+  step(`juju deploy ${app} && juju integrate ${app}:traefik-route ${APP}:traefik-route`);
+  state = {
+    ...state,
+    relations: [...(state.relations ?? []), { id, endpoint: "traefik-route", remoteApp: app }],
+  };
+  await hook({ kind: "relation", name: "created", relationId: id });
+  const config = {
+    tcp: {
+      routers: {
+        [`${app}-tcp-router`]: {
+          rule: "ClientIP(`0.0.0.0/0`)",
+          entryPoints: ["reconciliation-port"],
+          service: `${app}-tcp-service`,
+        },
+      },
+      services: {
+        [`${app}-tcp-service`]: {
+          loadBalancer: {
+            servers: [{ address: `${app}-0.${app}-endpoints.${model}.svc.cluster.local:${port}` }],
+          },
+        },
+      },
+    },
+  };
+  updateRelation(id, (relation) => ({
+    ...relation,
+    remoteAppData: {
+      config: stringify(config),
+      static: stringify({ entryPoints: { "reconciliation-port": { address: `:${port}` } } }),
+      raw: "False",
+    },
+    remoteUnits: { [`${app}/0`]: {} },
+  }));
+  await hook({ kind: "relation", name: "joined", relationId: id, remoteUnit: `${app}/0` });
+  await hook({ kind: "relation", name: "changed", relationId: id, remoteUnit: `${app}/0` });
+  const data = state.relations?.find((r) => r.id === id)?.localAppData ?? {};
+  console.log(
+    `  ${"".padEnd(36)}           ${app} sees external_host=${data.external_host} ` +
+      `scheme=${data.scheme}`,
+  );
+}
+
 /** A per-unit requirer's units join one by one, each writing what the library writes. */
 async function integratePerUnit(
   id: number,
@@ -279,6 +323,7 @@ try {
 
   await integrate(1, "web", 8080, false);
   await integrate(2, "api", 9000, true);
+  await integrateTraefikRoute(6, "hockeypuck", 11370);
   await configure({ "external-hostname": "gateway.example.com" });
   if (cluster) {
     const route = routeName(APP, "api", "http");

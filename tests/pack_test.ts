@@ -52,6 +52,7 @@ Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unl
     // No limit: unlike the Python charm, any number of applications may relate.
     gateway: { interface: "ingress" },
     "gateway-route": { interface: "gateway-route" },
+    "traefik-route": { interface: "traefik_route" },
     "ingress-per-unit": { interface: "ingress_per_unit" },
   });
   deepStrictEqual(metadata.requires, {

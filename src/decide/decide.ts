@@ -61,6 +61,16 @@ import { blockedMessageFor, describeError, truncated } from "./errors.ts";
 import { describeJudgement, judge, type Judgement } from "./conditions.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { l4RequestObjects } from "../gateway/l4.ts";
+import {
+  traefikErrors,
+  traefikHttpOwnerOf,
+  traefikHttpRoutes,
+  traefikL4Requests,
+  traefikServesHttp,
+  traefikWrites,
+  translateTraefikRoutes,
+} from "./traefik_route.ts";
+import { httpListenerName, httpsListenerName, redirectRouteName } from "../gateway/names.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
@@ -96,6 +106,16 @@ function ingressWrites(
       ? []
       : write(requirer, renderIngressProvider(url), needsObjects);
   });
+}
+
+/** Every object (`Kind/name`) the ingress requirers may own: no other endpoint's may replace one. */
+function ingressObjects(world: ReconcileWorld): Set<string> {
+  return new Set([
+    `HTTPRoute/${redirectRouteName(world.app)}`,
+    ...world.ingress.flatMap((requirer) =>
+      requirer.backend === null ? [] : backendObjects(world.app, requirer.backend)
+    ),
+  ]);
 }
 
 /** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
@@ -253,8 +273,9 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
+  const traefik = translateTraefikRoutes(world, ingressObjects(world));
   // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
-  const others = l4Requests(world);
+  const others = [...l4Requests(world), ...traefikL4Requests(traefik)];
   const perUnitTcp = perUnitTcpRequests(
     world.app,
     world.ingressPerUnit,
@@ -269,7 +290,9 @@ function decideReconcile(world: ReconcileWorld): Outcome {
       requirer.backend !== null &&
       backendObjects(world.app, requirer.backend).includes(refusal.object)
     );
-    const ownerL4 = owner === undefined ? l4OwnerOf(requestsL4, refusal.object) : undefined;
+    const ownerL4 = owner === undefined
+      ? l4OwnerOf(requestsL4, refusal.object) ?? traefikHttpOwnerOf(traefik, refusal.object)
+      : undefined;
     if (ownerL4 !== undefined) {
       leftOutL4.add(ownerL4);
       if (!refusedBy.has(ownerL4)) refusedBy.set(ownerL4, refusal.detail);
@@ -308,6 +331,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     requestsL4,
     leftOutL4,
   );
+  const traefikLeftOut = new Set([...leftOutL4, ...l4.refused.map((refusal) => refusal.owner)]);
+  const traefikHttp = traefikHttpRoutes(traefik, {
+    gateway: world.app,
+    namespace: cluster.namespace,
+    http: config.enforceHttps
+      ? []
+      : (hostnames.length ? hostnames : [null]).map((host) => httpListenerName(world.app, host)),
+    https: tls.issued.map((issued) => httpsListenerName(world.app, issued.target)),
+  }, traefikLeftOut);
 
   const base = urlBase(input, address);
   const host = input.hostnames[0] ?? null;
@@ -331,10 +363,15 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     );
   let perUnit = decideUnits(() => false);
   // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
-  const redirect = config.enforceHttps && input.backends.length === 0 && perUnit.httpUnits > 0
+  const redirect = config.enforceHttps && input.backends.length === 0 &&
+      (perUnit.httpUnits > 0 || traefikServesHttp(traefik, traefikLeftOut))
     ? [renderRedirectRoute({ gateway: world.app, namespace: cluster.namespace, host })]
     : [];
-  const sets = withPerUnitObjects(desiredObjects({ ...input, l4 }), perUnit, redirect);
+  const sets = withPerUnitObjects(
+    desiredObjects({ ...input, l4, httpRoutes: traefikHttp }),
+    perUnit,
+    redirect,
+  );
   const judged = judge({
     gateway: world.app,
     owned: cluster.owned,
@@ -372,6 +409,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
   }
   const writes = ingressWrites(world.ingress, urls, true);
+  writes.push(...traefikWrites(world, base, ingressHost(config)));
   writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
@@ -405,6 +443,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   const logs: LogLine[] = [...tls.logs, ...judged.logs];
   const invalidData = [
     invalidRequirers(world.ingress, world.routes, refusedBy),
+    traefikErrors(traefik),
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ");

@@ -39,6 +39,8 @@ export interface GatewayPlanInput {
   readonly routes: boolean;
   /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
   readonly l4?: L4Plan;
+  /** Other endpoints' HTTPRoutes (traefik-route), on the same listeners. */
+  readonly httpRoutes?: readonly KubeObject[];
 }
 
 /** How many HTTP and HTTPS listeners the Gateway gets (the rest of its 64 are for L4). */
@@ -112,6 +114,7 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
       routes.push(renderRedirectRoute(options));
     }
   }
+  routes.push(...(input.httpRoutes ?? []));
   services.push(...(input.l4?.services ?? []));
   // L4 routes go before the Gateway: a route removed with its listener is deleted first, so that
   // a hook cut short in between still finds the listener, and with it lists the route kind.

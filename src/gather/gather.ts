@@ -31,6 +31,7 @@ import {
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 import { readConditions } from "./conditions.ts";
+import { readTraefikRouteRequirers } from "./traefik_route.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -210,14 +211,16 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds] = await Promise.all([
-    tools.configGet(),
-    liveRelations(tools, event, ENDPOINTS.ingress),
-    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
-    liveRelations(tools, event, ENDPOINTS.gatewayRoute),
-    liveRelations(tools, event, ENDPOINTS.certificates),
-    liveRelations(tools, event, ENDPOINTS.dnsRecord),
-  ]);
+  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, traefikIds] =
+    await Promise.all([
+      tools.configGet(),
+      liveRelations(tools, event, ENDPOINTS.ingress),
+      liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
+      liveRelations(tools, event, ENDPOINTS.gatewayRoute),
+      liveRelations(tools, event, ENDPOINTS.certificates),
+      liveRelations(tools, event, ENDPOINTS.dnsRecord),
+      liveRelations(tools, event, ENDPOINTS.traefikRoute),
+    ]);
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
@@ -239,6 +242,7 @@ async function gatherReconcile(
     tls,
     dnsRecords,
     tlsSecrets,
+    traefikRoutes,
   ] = await Promise.all([
     Promise.all([
       readIngressRequirers(tools, event, appName, ingressIds),
@@ -261,6 +265,7 @@ async function gatherReconcile(
     })(),
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
+    full ? readTraefikRouteRequirers(tools, event, appName, traefikIds) : [],
   ]);
   const world: ReconcileWorld = {
     kind: "reconcile",
@@ -275,6 +280,7 @@ async function gatherReconcile(
     ingress,
     ingressPerUnit,
     routes,
+    traefikRoutes,
     dnsRecords,
     certificates: tls.certificates,
     expiring: tls.expiring,
@@ -312,12 +318,20 @@ async function gatherAction(
     return await gatherProxiedEndpoints(ctx, tools, connect);
   }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
-  const params = await tools.actionGet();
+  // The parameters, the relation and the certificate code at once.
+  const tls = import("./tls.ts");
+  tls.catch(() => {});
+  const [params, relations] = await Promise.all([
+    tools.actionGet(),
+    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
+  ]);
   const hostname = typeof params.hostname === "string" ? params.hostname : "";
-  const relation = (await liveRelations(tools, ctx.event, ENDPOINTS.certificates))[0];
+  const relation = relations[0];
   if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
-  const { readProvidedForAction } = await import("./tls.ts");
-  const provider = await remoteApp(tools, ctx.event, relation);
+  const [{ readProvidedForAction }, provider] = await Promise.all([
+    tls,
+    remoteApp(tools, ctx.event, relation),
+  ]);
   return {
     kind: "get-certificate",
     hostname,

@@ -18,6 +18,7 @@ export const ENDPOINTS = {
   gatewayRoute: "gateway-route",
   certificates: "certificates",
   dnsRecord: "dns-record",
+  traefikRoute: "traefik-route",
 } as const;
 
 /** Relations of an endpoint, leaving out the one whose `-broken` hook is running. */

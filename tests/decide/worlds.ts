@@ -11,6 +11,7 @@ import type {
   PerUnitRequirer,
   ReconcileWorld,
   RouteRequirer,
+  TraefikRouteRequirer,
 } from "../../src/world.ts";
 
 export const NOW = new Date("2026-06-01T00:00:00Z");
@@ -21,6 +22,7 @@ export interface WorldSpec {
   readonly config: CharmConfig | ConfigError;
   readonly ingress?: readonly IngressRequirer[];
   readonly routes?: readonly RouteRequirer[];
+  readonly traefikRoutes?: readonly TraefikRouteRequirer[];
   readonly ingressPerUnit?: readonly PerUnitRequirer[];
   readonly certificates?: CertificatesWorld | null;
   readonly dns?: boolean;
@@ -60,6 +62,7 @@ export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
     ingress,
     ingressPerUnit,
     routes,
+    traefikRoutes: spec.traefikRoutes ?? [],
     dnsRecords: spec.dns ? [{ relation: rel(60, "dns-record"), current: {} }] : [],
     certificates,
     expiring: null,
