@@ -232,6 +232,14 @@ export interface ProxiedEndpointsWorld {
   /** Our routes and what the Gateway controller says of them and of the Gateway (null when
    * they could not be read). */
   readonly listed: ListedConditions | null;
+  /** The Gateway's TCP, UDP and TLS listeners (`<gateway>-<requirer>-<protocol>-<port>`). */
+  readonly l4Listeners: readonly {
+    readonly name: string;
+    readonly port: number;
+    readonly protocol: string;
+  }[];
+  /** Each traefik-route requirer application. */
+  readonly traefikRoutes: readonly { readonly app: string }[];
   /** Each ingress requirer application and the URL we publish to it. */
   readonly ingress: readonly { readonly app: string; readonly url: string | null }[];
   /** Each ingress-per-unit relation and the unit URLs we publish (null: unreadable). */

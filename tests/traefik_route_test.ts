@@ -163,6 +163,15 @@ Deno.test("hockeypuck: port 11370 becomes a TCP listener and a TCPRoute to its p
     cluster.server.resetLog();
     ok0(await run(cluster, second.state, UPDATE));
     deepStrictEqual(writes(cluster), [], "a steady-state hook writes nothing");
+    // Each owned kind in use is listed once: TCPRoute too, UDPRoute and TLSRoute not.
+    deepStrictEqual(
+      cluster.server.resourceRequests({ verb: "list" }).map((request) => request.resource).sort(),
+      ["gatewayclasses", "gateways", "httproutes", "secrets", "services", "tcproutes"],
+    );
+    deepStrictEqual(
+      cluster.server.resourceRequests().filter((request) => request.verb !== "list"),
+      [],
+    );
   }));
 
 Deno.test("UDP: a udp router on :5353/udp becomes a UDP listener and a UDPRoute", () =>
@@ -281,7 +290,7 @@ Deno.test("unsupported constructs block naming each requirer, router and constru
       message: "Invalid traefik-route relation data: " +
         'limited: http router "api": middleware "limit": "rateLimit" middlewares are not supported; ' +
         'regex: http router "any": regular-expression rules (HostRegexp) are not supported; ' +
-        'weighted: tcp router "db": service "db": "weighted" services are not supported (only loadBalancer)',
+        'weighted: tcp router "db": service "db" weighted: "healthCheck" is not supported',
     });
     // Nothing of theirs, all of hockeypuck's.
     deepStrictEqual(names(cluster.objects("TCPRoute")), [
@@ -456,4 +465,38 @@ Deno.test("hostile traefik-route databags block that requirer by name; an ingres
       );
       ok(!cluster.objects("Service").some((s) => s.metadata.name.includes("evil")), why);
     }
+  }));
+
+Deno.test("show-proxied-endpoints lists a traefik-route application's TCP and UDP ports", () =>
+  withCluster(async (cluster) => {
+    const dns = requirer(
+      2,
+      "coredns",
+      {
+        udp: {
+          routers: { dns: { entryPoints: ["dns"], service: "dns" } },
+          services: {
+            dns: { loadBalancer: { servers: [{ address: `${host("coredns", 0)}:53` }] } },
+          },
+        },
+      },
+      { entryPoints: { dns: { address: ":5353/udp" } } },
+    );
+    const state: JujuState = { leader: true, config: CONFIG, relations: [hockeypuck(), dns] };
+    const first = ok0(await run(cluster, state));
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    const served = ok0(await run(cluster, first.state, UPDATE));
+    const result = await run(cluster, served.state, {
+      kind: "action",
+      name: "show-proxied-endpoints",
+    });
+    strictEqual(result.action?.status, "completed", JSON.stringify(result.action));
+    deepStrictEqual(
+      JSON.parse((result.action!.results as Record<string, string>)["proxied-endpoints"]),
+      {
+        [APP]: { url: "http://10.0.0.9" },
+        hockeypuck: { url: "10.0.0.9:11370" },
+        coredns: { url: "10.0.0.9:5353/udp" },
+      },
+    );
   }));

@@ -273,7 +273,11 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
-  const traefik = translateTraefikRoutes(world, ingressObjects(world));
+  const ingressOwned = ingressObjects(world);
+  const traefik = translateTraefikRoutes(
+    world,
+    (object) => ingressOwned.has(object) || ownedByUnit(world.app, world.ingressPerUnit, object),
+  );
   // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
   const others = [...l4Requests(world), ...traefikL4Requests(traefik)];
   const perUnitTcp = perUnitTcpRequests(

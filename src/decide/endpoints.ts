@@ -1,9 +1,10 @@
 /**
  * `show-proxied-endpoints`, as traefik-k8s answers it: one JSON object under `proxied-endpoints`
  * with the charm's own endpoint under its application name, each ingress application under its
- * name, each per-unit unit under its unit name (a TCP unit's URL is `<address>:<port>`), and each
- * gateway-route application under its name, each as `{"url": …}`. Only what our databags
- * publish is listed: that is what requirers were told and what is served. Pure.
+ * name, each per-unit unit under its unit name (a TCP unit's URL is `<address>:<port>`), each
+ * gateway-route application under its name, and each traefik-route application's TCP, UDP and
+ * TLS ports under its name (`<address>:<port>`, `/udp` for UDP), each as `{"url": …}`. Only what
+ * our databags publish, or the Gateway's listeners serve, is listed. Pure.
  */
 import { urlHost } from "../gateway/address.ts";
 import { type Outcome, reportOnly } from "../outcome.ts";
@@ -59,6 +60,19 @@ export function decideProxiedEndpoints(world: ProxiedEndpointsWorld): Outcome {
       `${scheme}://${name}`
     );
     endpoints[app] = urls.length > 1 ? { url: urls[0], urls } : { url: urls[0] };
+  }
+  // A traefik-route application's TCP, UDP and TLS ports: its listeners on the Gateway.
+  for (const { app } of world.traefikRoutes) {
+    if (world.gatewayAddress === null) break;
+    const own = new RegExp(`^${world.app}-${app}-(tcp|udp|tls)-(\\d+)$`);
+    const urls = world.l4Listeners.filter((listener) => own.test(listener.name)).map((listener) =>
+      `${urlHost(world.gatewayAddress!)}:${listener.port}${
+        listener.protocol === "UDP" ? "/udp" : ""
+      }`
+    );
+    if (urls.length > 0) {
+      endpoints[app] = urls.length > 1 ? { url: urls[0], urls } : { url: urls[0] };
+    }
   }
   const said = endpointConditions(
     world.app,

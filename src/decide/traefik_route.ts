@@ -37,11 +37,11 @@ export const traefikOwner = (app: string) => `traefik-route ${app}`;
 const httpObjects = (plans: readonly HttpRouterPlan[]) =>
   plans.flatMap((plan) => [`HTTPRoute/${plan.name}-http`, `HTTPRoute/${plan.name}-https`]);
 
-/** Translates every requirer; `taken` are other endpoints' objects (`Kind/name`), which a
+/** Translates every requirer; `taken` tells other endpoints' objects (`Kind/name`), which a
  * requirer's may not replace. */
 export function translateTraefikRoutes(
   world: ReconcileWorld,
-  taken: ReadonlySet<string>,
+  taken: (object: string) => boolean,
 ): TranslatedRequirer[] {
   const httpNames = new Map<string, string>();
   return world.traefikRoutes.map((requirer): TranslatedRequirer => {
@@ -73,7 +73,7 @@ export function translateTraefikRoutes(
       services: plan.services,
     };
     const objects = [...l4RequestObjects(l4), ...httpObjects(plan.http)];
-    const clash = objects.find((object) => taken.has(object));
+    const clash = objects.find(taken);
     if (clash !== undefined) return refused(`its object ${clash} is another endpoint's`);
     const shared = httpObjects(plan.http).find((object) => httpNames.has(object));
     if (shared !== undefined) {

@@ -11,7 +11,8 @@
  *   headers) → HTTPRoute matches and filters, on the HTTP and/or HTTPS listeners;
  * - `loadBalancer.servers` naming units of the requirer in the Gateway's model → a Service
  *   selecting those pods (all of the application's, by `app.kubernetes.io/name`, or each one by
- *   `statefulset.kubernetes.io/pod-name`).
+ *   `statefulset.kubernetes.io/pod-name`); a `weighted` service of such services (one backend
+ *   each) → backendRefs with its weights.
  * Anything else is refused whole with a message naming the router and the construct
  * (`TraefikConfigError`): nothing of a refused configuration is built. Definitions no router uses
  * are not read, as Traefik would not route through them either.
@@ -319,6 +320,7 @@ class Translation {
     section: "http" | "tcp" | "udp",
     serviceName: string,
     where: string,
+    nested = false,
   ): L4Backend[] {
     const services = mapping(mapping(this.input.config[section], section).services, section);
     const name = reference(serviceName, where);
@@ -326,9 +328,13 @@ class Translation {
     if (!Object.hasOwn(services, name)) fail(`${here} is not defined`);
     const service = mapping(services[name], here);
     const kind = Object.keys(service);
+    if (kind.length === 1 && kind[0] === "weighted" && !nested) {
+      return this.weighted(section, service.weighted, here, where);
+    }
     if (kind.length !== 1 || kind[0] !== "loadBalancer") {
       const other = kind.find((key) => key !== "loadBalancer") ?? "nothing";
-      fail(`${here}: ${show(other)} services are not supported (only loadBalancer)`);
+      const what = other === "weighted" ? "nested weighted" : show(other);
+      fail(`${here}: ${what} services are not supported (only loadBalancer and weighted)`);
     }
     const balancer = mapping(service.loadBalancer, `${here} loadBalancer`);
     const options = section === "http" ? ["servers", "passHostHeader"] : ["servers"];
@@ -375,6 +381,43 @@ class Translation {
       targets.push({ pod: target!.pod, port });
     }
     return this.serviceBackends(targets, section === "udp");
+  }
+
+  /** A weighted service: each of its services (one backend each) a backendRef of that weight. */
+  weighted(
+    section: "http" | "tcp" | "udp",
+    value: unknown,
+    here: string,
+    where: string,
+  ): L4Backend[] {
+    const weighted = mapping(value, `${here} weighted`);
+    onlyKeys(weighted, ["services"], `${here} weighted`);
+    const children = weighted.services;
+    if (!Array.isArray(children) || children.length === 0) {
+      fail(`${here}: weighted has no services`);
+    }
+    const weights = new Map<string, L4Backend>();
+    for (const [index, raw] of (children as unknown[]).entries()) {
+      const at = `${here} weighted service ${index + 1}`;
+      const child = mapping(raw, at);
+      onlyKeys(child, ["name", "weight"], at);
+      if (typeof child.name !== "string") fail(`${at} has no name`);
+      const weight = child.weight === undefined ? 1 : child.weight;
+      if (typeof weight !== "number" || !Number.isInteger(weight) || weight < 0 || weight > 1e6) {
+        fail(`${at}: weight ${show(weight)} is not a whole number from 0 to 1000000`);
+      }
+      const backends = this.backends(section, child.name as string, where, true);
+      if (backends.length !== 1) {
+        fail(
+          `${at}: service ${show(child.name)} has ${backends.length} backends ` +
+            `(a weighted service's services must have one each)`,
+        );
+      }
+      const key = `${backends[0].service}:${backends[0].port}`;
+      const before = weights.get(key)?.weight ?? 0;
+      weights.set(key, { ...backends[0], weight: Math.min(before + (weight as number), 1e6) });
+    }
+    return [...weights.values()];
   }
 
   /** One Service per port for all pods (named all, or every unit in the relation), else one
@@ -789,6 +832,7 @@ export function renderTraefikHttpRoutes(
             backendRefs: plan.backends.map((backend) => ({
               name: backend.service,
               port: backend.port,
+              ...(backend.weight === undefined ? {} : { weight: backend.weight }),
             })),
           }),
         }],

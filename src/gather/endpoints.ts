@@ -1,11 +1,12 @@
 /**
  * Reading what `show-proxied-endpoints` reports: our application databag in every ingress,
- * ingress-per-unit and gateway-route relation (what each requirer was told), the config, and the
- * Gateway's address. Our databags are what is served: a URL is written there only once its
+ * ingress-per-unit and gateway-route relation (what each requirer was told), the config, the
+ * Gateway's address and its L4 listeners (what traefik-route requirers are served). Our databags are what is served: a URL is written there only once its
  * objects are applied.
  */
 import { parseConfig } from "../config.ts";
 import { gatewayAddresses } from "../gateway/address.ts";
+import { type L4Listener, liveL4Listeners } from "../gateway/l4.ts";
 import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
 import { publishedUrl } from "../interfaces/ingress.ts";
 import { parseUnitUrls } from "../interfaces/ingress_per_unit.ts";
@@ -35,7 +36,14 @@ async function eachRelation<T>(
 async function readGateway(
   ctx: HookContext,
   connect: (ctx: HookContext) => Promise<KubeClient>,
-): Promise<{ address: string | null; error: string | null; listed: ListedConditions | null }> {
+): Promise<
+  {
+    address: string | null;
+    error: string | null;
+    listeners: L4Listener[];
+    listed: ListedConditions | null;
+  }
+> {
   try {
     const client = await connect(ctx);
     const read = client.get(KINDS.gateway, ctx.appName);
@@ -44,11 +52,12 @@ async function readGateway(
     return {
       address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null,
       error: null,
+      listeners: liveL4Listeners(gateway ?? undefined),
       listed,
     };
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
-    return { address: null, error: error.message, listed: null };
+    return { address: null, error: error.message, listeners: [], listed: null };
   }
 }
 
@@ -63,15 +72,17 @@ export async function gatherProxiedEndpoints(
     gatewayAddress: null,
     gatewayError: null,
     listed: null,
+    l4Listeners: [],
     ingress: [],
     perUnit: [],
     routes: [],
+    traefikRoutes: [],
   };
   if (!(await tools.isLeader())) {
     return { ...base, leader: false, config: parseConfig({}), ...empty };
   }
   const ours = (relation: RelationRef) => tools.relationGet(relation, appName, true);
-  const [rawConfig, gateway, ingress, perUnit, routes] = await Promise.all([
+  const [rawConfig, gateway, ingress, perUnit, routes, traefikRoutes] = await Promise.all([
     tools.configGet(),
     readGateway(ctx, connect),
     eachRelation(tools, ctx, ENDPOINTS.ingress, async (relation, app) => ({
@@ -96,6 +107,7 @@ export async function gatherProxiedEndpoints(
       }
       return { app, hostnames, provided };
     }),
+    eachRelation(tools, ctx, ENDPOINTS.traefikRoute, (_relation, app) => Promise.resolve({ app })),
   ]);
   return {
     ...base,
@@ -104,8 +116,10 @@ export async function gatherProxiedEndpoints(
     gatewayAddress: gateway.address,
     gatewayError: gateway.error,
     listed: gateway.listed,
+    l4Listeners: gateway.listeners,
     ingress,
     perUnit,
     routes,
+    traefikRoutes,
   };
 }

@@ -9,7 +9,12 @@ import type { CharmConfig } from "../../src/config.ts";
 import { decide } from "../../src/decide/decide.ts";
 import type { KubeObject } from "../../src/k8s/types.ts";
 import type { Outcome } from "../../src/outcome.ts";
-import type { CertificatesWorld, IngressRequirer, TraefikRouteRequirer } from "../../src/world.ts";
+import type {
+  CertificatesWorld,
+  IngressRequirer,
+  PerUnitRequirer,
+  TraefikRouteRequirer,
+} from "../../src/world.ts";
 import { check, fc } from "../properties.ts";
 import { reconcileWorld, rel } from "./worlds.ts";
 
@@ -146,6 +151,48 @@ Deno.test("an object name an ingress requirer owns refuses the traefik-route req
   ok(
     outcome.status?.message.includes(
       "x: its object HTTPRoute/gw-x-tr-web-http is another endpoint's",
+    ),
+    String(outcome.status?.message),
+  );
+});
+
+Deno.test("an object name a per-unit requirer's unit owns refuses the traefik-route requirer", () => {
+  const perUnit: PerUnitRequirer = {
+    relation: rel(8, "ingress-per-unit"),
+    app: "a-tr",
+    units: [{
+      unit: "a-tr/5",
+      request: {
+        unit: "a-tr/5",
+        model: "testing",
+        host: "a-tr-5.a-tr-endpoints.testing.svc.cluster.local",
+        port: 8080,
+        mode: "http",
+        scheme: "http",
+        stripPrefix: false,
+        redirectHttps: false,
+      },
+      error: null,
+    }],
+    error: null,
+    current: undefined,
+    currentUrls: null,
+  };
+  const http = traefik(1, "a", {
+    http: {
+      routers: { "5": { rule: "PathPrefix(`/a`)", service: "s" } },
+      services: {
+        s: { loadBalancer: { servers: [{ url: "http://a-0.a-endpoints.testing.svc:80" }] } },
+      },
+    },
+  });
+  const outcome = decide(
+    reconcileWorld({ config: CONFIG, ingressPerUnit: [perUnit], traefikRoutes: [http] }),
+  );
+  deepStrictEqual(objects(outcome, "HTTPRoute").map((r) => r.metadata.name), ["gw-a-tr-5-http"]);
+  ok(
+    String(outcome.status?.message).includes(
+      "a: its object HTTPRoute/gw-a-tr-5-http is another endpoint's",
     ),
     String(outcome.status?.message),
   );

@@ -293,6 +293,66 @@ Deno.test("the traefik_route example databag (interfaces.md §4) translates", ()
   objectsOf(plan).forEach(assertAdmitted);
 });
 
+const weightedTcp = (children: unknown[], services: Record<string, unknown>) => ({
+  tcp: {
+    routers: { r: { rule: "HostSNI(`*`)", entryPoints: ["recon"], service: "split" } },
+    services: { split: { weighted: { services: children } }, ...services },
+  },
+});
+const one = (n: number) => ({ loadBalancer: { servers: [{ address: unit(n, 11370) }] } });
+
+Deno.test("weighted services: each of its services becomes a backendRef of its weight", () => {
+  const plan = translateTraefik(input(weightedTcp(
+    [{ name: "blue", weight: 3 }, { name: "green" }],
+    { blue: one(0), green: one(1) },
+  )));
+  assert.deepEqual(plan.routes[0].backends, [
+    { service: "gw-hkp-0-trp-11370", port: 11370, weight: 3 },
+    { service: "gw-hkp-1-trp-11370", port: 11370, weight: 1 },
+  ]);
+  objectsOf(plan).forEach(assertAdmitted);
+  const http = translateTraefik(input({
+    http: {
+      routers: { web: { rule: "PathPrefix(`/`)", service: "split" } },
+      services: {
+        split: { weighted: { services: [{ name: "a", weight: 0 }, { name: "b", weight: 2 }] } },
+        a: { loadBalancer: { servers: [{ url: `http://${unit(0, 80)}` }] } },
+        b: { loadBalancer: { servers: [{ url: `http://${unit(1, 80)}` }] } },
+      },
+    },
+  }));
+  const [route] = renderTraefikHttpRoutes(http.http[0], LISTENERS);
+  assert.deepEqual((route.spec as { rules: { backendRefs: unknown }[] }).rules[0].backendRefs, [
+    { name: "gw-hkp-0-trp-80", port: 80, weight: 0 },
+    { name: "gw-hkp-1-trp-80", port: 80, weight: 2 },
+  ]);
+  objectsOf(http).forEach(assertAdmitted);
+});
+
+Deno.test("weighted services that cannot be expressed are refused naming why", () => {
+  const both = { loadBalancer: { servers: [{ address: unit(0, 1) }, { address: unit(1, 2) }] } };
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      weightedTcp([{ name: "inner" }], { inner: { weighted: { services: [{ name: "x" }] } } }),
+      'tcp router "r": service "inner": nested weighted services are not supported (only loadBalancer and weighted)',
+    ],
+    [
+      weightedTcp([{ name: "two" }], { two: both }),
+      'tcp router "r": service "split" weighted service 1: service "two" has 2 backends (a weighted service\'s services must have one each)',
+    ],
+    [
+      weightedTcp([{ name: "x", weight: -1 }], { x: one(0) }),
+      'tcp router "r": service "split" weighted service 1: weight "-1" is not a whole number from 0 to 1000000',
+    ],
+    [weightedTcp([], {}), 'tcp router "r": service "split": weighted has no services'],
+    [
+      weightedTcp([{ name: "x", sticky: {} }], { x: one(0) }),
+      'tcp router "r": service "split" weighted service 1: "sticky" is not supported',
+    ],
+  ];
+  for (const [config, message] of cases) assert.equal(refusal(config), message);
+});
+
 Deno.test("what the Gateway API cannot express is refused naming the router and the construct", () => {
   const lb = (extra: Record<string, unknown>) => ({
     loadBalancer: { servers: [{ url: `http://${unit(0, 80)}` }], ...extra },
@@ -302,7 +362,7 @@ Deno.test("what the Gateway API cannot express is refused naming the router and 
       http({ rule: "Host(`a.example.com`)" }, {}, {
         weighted: { services: [{ name: "x", weight: 1 }], healthCheck: {} },
       }),
-      'http router "web": service "app": "weighted" services are not supported (only loadBalancer)',
+      'http router "web": service "app" weighted: "healthCheck" is not supported',
     ],
     [
       http({ rule: "Host(`a.example.com`)" }, {}, lb({ healthCheck: { path: "/" } })),
