@@ -36,6 +36,19 @@ function requirer(id: number, app: string): RelationState {
 const VALID = { "enforce-https": false, "gateway-class": "cilium" };
 const TEN = Array.from({ length: 10 }, (_, i) => requirer(i + 1, `app${i}`));
 
+/** A standby of two units: the peer relation names the leader. */
+const STANDBY: JujuState = {
+  leader: false,
+  unitId: 1,
+  relations: [{
+    id: 0,
+    endpoint: "gateway-peers",
+    remoteApp: "gateway-api-integrator",
+    remoteUnits: { "gateway-api-integrator/0": {} },
+    localAppData: { leader: "gateway-api-integrator/0" },
+  }],
+};
+
 const CASES: Case[] = [
   {
     name: "install (fresh deploy, blocked)",
@@ -85,8 +98,18 @@ const CASES: Case[] = [
   },
   {
     name: "non-leader config-changed",
-    state: { leader: false },
+    state: STANDBY,
     event: { kind: "hook", name: "config-changed" },
+  },
+  {
+    name: "non-leader gateway-peers-relation-changed (names the leader)",
+    state: STANDBY,
+    event: { kind: "relation", name: "changed", relationId: 0 },
+  },
+  {
+    name: "non-leader leader-settings-changed (names the leader)",
+    state: STANDBY,
+    event: { kind: "hook", name: "leader-settings-changed" },
   },
   {
     name: "get-certificate action",

@@ -5,12 +5,15 @@
  */
 import * as z from "zod/mini";
 import { asciiHostname } from "./net.ts";
+import { parseRoutingConfig, type RoutingConfig } from "./routing_config.ts";
 
 export interface CharmConfig {
   readonly externalHostname: string | null;
   readonly gatewayClass: string | null;
   readonly enforceHttps: boolean;
   readonly hstsMaxAge: number;
+  /** Routing options (`src/routing_config.ts`); absent means their defaults. */
+  readonly routing?: RoutingConfig;
   /** `ingress-per-unit-tcp-ports` as set (parsed where it is used, so that a bad range costs
    * only the TCP units); absent in configs built before the option existed: the default. */
   readonly perUnitTcpPorts?: string;
@@ -50,11 +53,14 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): CharmConfig
     };
   }
   const value = parsed.data;
+  const routing = parseRoutingConfig(raw);
+  if ("message" in routing) return routing;
   return {
     externalHostname: value["external-hostname"] || null,
     gatewayClass: value["gateway-class"] || null,
     enforceHttps: value["enforce-https"] ?? true,
     hstsMaxAge: value["hsts-max-age"] ?? 31536000,
+    routing,
     perUnitTcpPorts: value["ingress-per-unit-tcp-ports"] || "20000-20999",
   };
 }

@@ -1,11 +1,26 @@
 /**
  * Entry point of the charm executable: Juju runs `dispatch` with no arguments and the event in
  * the environment. Reads the context, handles the event and exits with its code. The charm is
- * loaded only for an event it acts on (a hook with nothing to do costs no module evaluation).
+ * loaded only for an event it acts on (a hook with nothing to do costs no module evaluation),
+ * and only on the leader: a standby answers from `standby.ts` alone.
  */
 import { runs } from "./events.ts";
-import { ContextError, readContext } from "./juju/context.ts";
+import { ContextError, type HookContext, readContext } from "./juju/context.ts";
 import { prepareKubernetes } from "./k8s/warm.ts";
+import type { HookTools } from "./juju/tools.ts";
+
+/** The standby's part; a failed hook tool fails the hook, so that Juju retries it. */
+async function standby(ctx: HookContext, tools: HookTools): Promise<boolean | 1> {
+  const { runStandby } = await import("./standby.ts");
+  try {
+    return await runStandby(ctx, tools);
+  } catch (error) {
+    const message = `standby check failed: ${error instanceof Error ? error.message : error}`;
+    console.error(message);
+    await tools.log("ERROR", message).catch(() => {});
+    return 1;
+  }
+}
 
 async function main(): Promise<number> {
   let ctx;
@@ -17,20 +32,34 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!runs(ctx.event)) return 0;
-  // Actions read no Kubernetes; every other event that runs may reconcile over HTTPS.
+  // Actions read no Kubernetes; every other event that runs may reconcile over HTTPS (a standby
+  // never waits for these head starts: it exits after is-leader).
   if (ctx.event.kind !== "action") prepareKubernetes();
-  const [{ connectFromEnvironment, handleEvent }, { processToolRunner }, { createHookTools }] =
-    await Promise.all([
-      import("./charm.ts"),
-      import("./juju/runner.ts"),
-      import("./juju/tools.ts"),
-    ]);
+  const [{ processToolRunner }, { createHookTools }] = await Promise.all([
+    import("./juju/runner.ts"),
+    import("./juju/tools.ts"),
+  ]);
   if (Deno.env.get("GATEWAY_API_INTEGRATOR_TRACE") !== "1") {
-    return await handleEvent(ctx, createHookTools(processToolRunner(), ctx));
+    const tools = createHookTools(processToolRunner(), ctx);
+    const handled = await standby(ctx, tools);
+    if (handled !== false) return handled === true ? 0 : handled;
+    const { handleEvent } = await import("./charm.ts");
+    return await handleEvent(ctx, tools);
   }
   const { createTrace } = await import("./trace.ts");
-  const trace = createTrace(processToolRunner(), connectFromEnvironment);
-  const code = await handleEvent(ctx, createHookTools(trace.runner, ctx), trace.connect);
+  const trace = createTrace(
+    processToolRunner(),
+    async (hook) => (await import("./charm.ts")).connectFromEnvironment(hook),
+  );
+  const tools = createHookTools(trace.runner, ctx);
+  const handled = await standby(ctx, tools);
+  let code: number;
+  if (handled === false) {
+    const { handleEvent } = await import("./charm.ts");
+    code = await handleEvent(ctx, tools, trace.connect);
+  } else {
+    code = handled === true ? 0 : handled;
+  }
   console.error(trace.report());
   return code;
 }

@@ -6,6 +6,7 @@
 import { type CharmConfig, isValidDomain } from "./config.ts";
 import { listenerHostnameProblem } from "./gateway/limits.ts";
 import { normalHostname } from "./gateway/plan.ts";
+import { DEFAULT_ROUTING, routingConfigProblem } from "./routing_config.ts";
 
 /** Which integrations exist (a relation that is being broken does not count). */
 export interface Integrations {
@@ -33,7 +34,6 @@ export const MESSAGES = {
   hostnameWithGatewayRoute:
     "external-hostname must only be set when related via ingress, not when integrating via gateway-route.",
   hostnameNeeded: "external-hostname must be set in when related to ingress and certificates",
-  notLeader: "Deploying more than one unit is not supported.",
 } as const;
 
 /** Why `external-hostname` cannot be the hostname of the Gateway `gateway`, or null: the Python
@@ -67,7 +67,8 @@ export function validateBeforeCluster(
   if (mode === "gateway-route" && config.externalHostname !== null) {
     return MESSAGES.hostnameWithGatewayRoute;
   }
-  return null;
+  const host = config.externalHostname === null ? null : normalHostname(config.externalHostname);
+  return routingConfigProblem(config.routing ?? DEFAULT_ROUTING, host, gateway);
 }
 
 /** Step 5: the configured GatewayClass must exist in the cluster (names in list order). */

@@ -4,6 +4,7 @@
  * GatewayClasses), as one immutable value. The decision is a function of this value alone.
  */
 import type { CharmConfig, ConfigError } from "./config.ts";
+import type { PeersWorld } from "./decide/units.ts";
 import type { Backend } from "./gateway/objects.ts";
 import type {
   ProvidedCertificate as ProvidedEntryOnTheWire,
@@ -26,6 +27,10 @@ export interface IngressRequirer {
   readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
+  /** Its units and the addresses they published (empty while its data does not validate). */
+  readonly units?: readonly { readonly unit: string; readonly ip: string | null }[];
+  /** The interface version it speaks (2 unless told). */
+  readonly version?: 1 | 2;
 }
 
 /** One unit of an ingress-per-unit requirer: its request, or why it is skipped. */
@@ -57,6 +62,14 @@ export interface RouteRequirer {
   readonly error: string | null;
   /** Our application databag as it is. */
   readonly current: Databag;
+}
+
+/** The `receive-ca-cert` relations: our databag in each, and the CAs they sent (in order). */
+export interface CaTransferWorld {
+  readonly relations: readonly { readonly relation: RelationRef; readonly current: Databag }[];
+  readonly certificates: readonly string[];
+  /** What reading skipped, as log lines. */
+  readonly warnings: readonly string[];
 }
 
 /** A traefik-route requirer: what it sent (YAML parsed, still to be translated). */
@@ -146,6 +159,8 @@ export type ClusterWorld =
     readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
     /** What the Gateway controller says in those objects (read in the full scope only). */
     readonly conditions?: ClusterConditions;
+    /** Kinds the cluster does not serve (their CRD is not installed), by kind name. */
+    readonly unserved?: readonly string[];
   }
   | { readonly error: KubeError };
 
@@ -176,6 +191,8 @@ export interface ReconcileWorld {
   /** Read in the full scope only. */
   readonly traefikRoutes: readonly TraefikRouteRequirer[];
   readonly dnsRecords: readonly DnsRecordRelation[];
+  /** The `receive-ca-cert` relations (absent or null without one). */
+  readonly caTransfer?: CaTransferWorld | null;
   /** Null when there is no certificates relation, or the scope is `withdraw` and no renewal is due. */
   readonly certificates: CertificatesWorld | null;
   readonly expiring: ExpiringCertificate | null;
@@ -185,6 +202,10 @@ export interface ReconcileWorld {
   /** Objects the API refused when this hook applied an earlier decision: their requirers are
    * left out (empty when gathered). */
   readonly refused: readonly Refusal[];
+  /** This unit's name. */
+  readonly unit: string;
+  /** The peer relation (null without one): where the leader records its name. */
+  readonly peers: PeersWorld | null;
 }
 
 /** A unit that is not the leader reads nothing more. */

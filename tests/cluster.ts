@@ -69,11 +69,17 @@ export interface ClusterOptions {
   kubeconfigFormat?: KubeconfigOptions["format"];
   /** Make the charm use this transport (`GATEWAY_API_INTEGRATOR_K8S_TRANSPORT`). */
   transport?: Transport;
+  /** Serve the CRDs of this folder instead of the shared reference's. */
+  crdsDir?: string;
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const namespace = options.namespace ?? "testing";
-  const server = await startFakeApiServer({ namespaces: [namespace], tls: options.tls });
+  const server = await startFakeApiServer({
+    namespaces: [namespace],
+    tls: options.tls,
+    crdsDir: options.crdsDir,
+  });
   for (const name of options.gatewayClasses ?? ["cilium"]) {
     server.seed({
       apiVersion: "gateway.networking.k8s.io/v1",

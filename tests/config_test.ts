@@ -1,6 +1,7 @@
 /** Config parsing and the Python charm's FQDN rule for external-hostname. */
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { isValidDomain, parseConfig } from "../src/config.ts";
+import { DEFAULT_ROUTING } from "../src/routing_config.ts";
 
 Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames unset", () => {
   deepStrictEqual(parseConfig({ "enforce-https": true, "hsts-max-age": 31536000 }), {
@@ -8,6 +9,7 @@ Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames
     gatewayClass: null,
     enforceHttps: true,
     hstsMaxAge: 31536000,
+    routing: DEFAULT_ROUTING,
     perUnitTcpPorts: "20000-20999",
   });
   deepStrictEqual(parseConfig({}), {
@@ -15,6 +17,7 @@ Deno.test("config defaults: enforce-https true, hsts-max-age one year, hostnames
     gatewayClass: null,
     enforceHttps: true,
     hstsMaxAge: 31536000,
+    routing: DEFAULT_ROUTING,
     perUnitTcpPorts: "20000-20999",
   });
 });
@@ -34,6 +37,7 @@ Deno.test("config values are read and empty strings count as unset", () => {
       gatewayClass: "cilium",
       enforceHttps: false,
       hstsMaxAge: 0,
+      routing: DEFAULT_ROUTING,
       perUnitTcpPorts: "7000-7009",
     },
   );

@@ -8,7 +8,7 @@ import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { startCluster } from "./cluster.ts";
 
 const CERTIFICATES_NEEDED = "Certificates relation is needed if enforce-https is enabled.";
-const NOT_LEADER = "Deploying more than one unit is not supported.";
+const STANDBY = "standby: waiting for the new leader to reconcile";
 // With a certificates relation, the certificate is what the charm waits for first.
 const WAITING_TLS = "Waiting for TLS certificates to be issued.";
 
@@ -33,8 +33,8 @@ const INGRESS = {
   id: 7,
   endpoint: "gateway",
   remoteApp: "web",
-  remoteAppData: { model: '"demo"', name: '"web"', port: "8080" },
-  remoteUnits: { "web/0": { host: '"web-0.web-endpoints.demo.svc.cluster.local"' } },
+  remoteAppData: { model: '"testing"', name: '"web"', port: "8080" },
+  remoteUnits: { "web/0": { host: '"web-0.web-endpoints.testing.svc.cluster.local"' } },
 };
 
 for (
@@ -59,11 +59,15 @@ for (
   });
 }
 
-Deno.test("a non-leader unit is blocked and writes nothing else", async () => {
+Deno.test("a non-leader unit is an Active standby and writes nothing else", async () => {
   const result = await run({ leader: false }, { kind: "hook", name: "leader-settings-changed" });
   strictEqual(result.exitCode, 0, result.stderr);
-  deepStrictEqual(unitStatus(result), { target: "unit", status: "blocked", message: NOT_LEADER });
-  deepStrictEqual(result.toolCalls.map((call) => call.tool), ["is-leader", "status-set"]);
+  deepStrictEqual(unitStatus(result), { target: "unit", status: "active", message: STANDBY });
+  deepStrictEqual(result.toolCalls.map((call) => call.tool).sort(), [
+    "is-leader",
+    "relation-ids",
+    "status-set",
+  ]);
 });
 
 Deno.test("config is read once per hook", async () => {

@@ -74,16 +74,16 @@ table("ingress application data", { leader: true, config: HTTP, relations: [WEB]
     message: /^Waiting for ingress data from bad$/,
   },
   {
-    name: "a legacy ingress v1 requirer (plain strings, no unit data)",
+    name: "a legacy ingress v1 requirer with a port that is not a number",
     state: (base) =>
       withRelation(base, {
         ...ingress(2, "bad"),
-        remoteAppData: { model: "testing", name: "bad", host: "bad-0.bad", port: "80" },
+        remoteAppData: { model: "testing", name: "bad", host: "bad-0.bad", port: "80; true" },
         remoteUnits: { "bad/0": {} },
       }),
     status: "blocked",
-    message: new RegExp(`${INGRESS_INVALID}speaks ingress v1 .*not supported yet`),
-    log: /bad: speaks ingress v1/,
+    message: new RegExp(`${INGRESS_INVALID}application field "port" .*\\(ingress v1\\)`),
+    log: /bad: application field "port"/,
   },
 ], webKeepsUrl);
 

@@ -342,11 +342,6 @@ const CONFIG_ERRORS: [string, JujuState, string][] = [
     { leader: true, config: { ...CONFIG, "hsts-max-age": -1 } },
     "invalid configuration: hsts_max_age",
   ],
-  [
-    "a non-leader unit",
-    { leader: false, config: CONFIG },
-    "Deploying more than one unit is not supported.",
-  ],
 ];
 
 for (const [name, state, message] of CONFIG_ERRORS) {

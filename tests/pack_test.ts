@@ -42,7 +42,7 @@ Deno.test("the charm holds Juju's files and an executable dispatch", () => {
   }
 });
 
-Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unlimited) and assumptions", () => {
+Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unlimited), a peer endpoint and assumptions", () => {
   const metadata = yamlOf("metadata.yaml");
   strictEqual(metadata.name, "gateway-api-integrator");
   strictEqual(metadata["display-name"], "Gateway API Integrator");
@@ -58,8 +58,12 @@ Deno.test("metadata.yaml carries the Python charm's name, endpoints (gateway unl
   deepStrictEqual(metadata.requires, {
     certificates: { interface: "tls-certificates", limit: 1 },
     "dns-record": { interface: "dns_record" },
+    "receive-ca-cert": { interface: "certificate_transfer" },
   });
-  ok(!("containers" in metadata) && !("peers" in metadata));
+  deepStrictEqual(metadata.peers, {
+    "gateway-peers": { interface: "gateway_api_integrator_peers" },
+  });
+  ok(!("containers" in metadata));
 });
 
 Deno.test("config.yaml and actions.yaml are charmcraft.yaml's", () => {
@@ -78,6 +82,12 @@ Deno.test("config.yaml and actions.yaml are charmcraft.yaml's", () => {
       "gateway-class": ["string", undefined],
       "enforce-https": ["boolean", true],
       "hsts-max-age": ["int", 31536000],
+      "routing-mode": ["string", "path"],
+      "additional-hostnames": ["string", undefined],
+      "request-timeout": ["string", undefined],
+      "backend-request-timeout": ["string", undefined],
+      "gateway-annotations": ["string", undefined],
+      "gateway-labels": ["string", undefined],
       "ingress-per-unit-tcp-ports": ["string", "20000-20999"],
     },
   );

@@ -13,11 +13,10 @@ import {
   httpListenerCount,
   httpsServed,
   ingressHost,
-  ingressUrl,
+  ingressRouting,
   normalHostname,
   urlBase,
 } from "../gateway/plan.ts";
-import { renderRedirectRoute } from "../gateway/objects.ts";
 import { L4_OWNED_KINDS, liveL4Listeners } from "../gateway/l4.ts";
 import { renderDnsEntries } from "../interfaces/dns_record.ts";
 import { renderGatewayRouteProvider } from "../interfaces/gateway_route.ts";
@@ -27,7 +26,6 @@ import { KINDS } from "../k8s/types.ts";
 import { ipVersion } from "../net.ts";
 import { type LogLine, type Outcome, type RelationWrite, reportOnly } from "../outcome.ts";
 import {
-  MESSAGES,
   proxyMode,
   validateAfterCluster,
   validateBeforeCluster,
@@ -72,6 +70,10 @@ import {
 } from "./traefik_route.ts";
 import { httpListenerName, httpsListenerName, redirectRouteName } from "../gateway/names.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
+import { decideRouting, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
+import { gatewayRedirectRoute, requirerUrl } from "../gateway/routing.ts";
+import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
+import { standbyStatus, withLeaderRecord } from "./units.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
 
@@ -104,7 +106,7 @@ function ingressWrites(
     const url = urls.get(requirer.relation.id) ?? null;
     return url === requirer.currentUrl
       ? []
-      : write(requirer, renderIngressProvider(url), needsObjects);
+      : write(requirer, renderIngressProvider(url, requirer.version), needsObjects);
   });
 }
 
@@ -119,12 +121,13 @@ function ingressObjects(world: ReconcileWorld): Set<string> {
 }
 
 /** Hostnames the Gateway serves: the ingress hostname, or every valid gateway-route requirer's. */
-function managedHostnames(world: ReconcileWorld, config: CharmConfig): string[] {
+function managedHostnames(
+  world: ReconcileWorld,
+  ingressHostnames: readonly string[],
+): string[] {
   switch (proxyMode(world.integrations)) {
-    case "ingress": {
-      const host = ingressHost(config);
-      return host === null ? [] : [host];
-    }
+    case "ingress":
+      return [...ingressHostnames];
     case "gateway-route":
       return [
         ...new Set(
@@ -154,6 +157,7 @@ function invalidRequirers(
   ingress: readonly IngressRequirer[],
   routes: readonly RouteRequirer[],
   refused: ReadonlyMap<string, string>,
+  unservable: ReadonlyMap<string, string> = new Map(),
 ): string | null {
   const bad = (requirers: readonly { app: string; error: string | null }[]) =>
     requirers.filter((requirer) => requirer.error !== null)
@@ -166,6 +170,10 @@ function invalidRequirers(
   }
   if (routeErrors.length) {
     parts.push(`Invalid gateway-route relation data: ${routeErrors.join("; ")}`);
+  }
+  if (unservable.size) {
+    const each = [...unservable].map(([app, detail]) => `${app}: ${detail}`);
+    parts.push(`Cannot serve ${each.join("; ")}`);
   }
   if (refused.size) {
     const each = [...refused].map(([app, detail]) => `${app}: ${detail}`);
@@ -217,8 +225,17 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
       message: `could not remove routes and Services: ${describeError(world.cluster.error)}`,
     });
   } else {
+    // EndpointSlices only when they were listed (a cross-model backend's Service exists).
+    const slices = world.cluster.owned.has(KINDS.endpointSlice.kind)
+      ? [{ kind: KINDS.endpointSlice, objects: [] }]
+      : [];
     cluster = {
-      sets: [{ kind: KINDS.httpRoute, objects: [] }, { kind: KINDS.service, objects: [] }],
+      sets: [
+        ...withdrawnBackendTls(world.cluster.owned),
+        { kind: KINDS.httpRoute, objects: [] },
+        ...slices,
+        { kind: KINDS.service, objects: [] },
+      ],
       onFailure: "warn",
     };
   }
@@ -261,15 +278,6 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   );
   const addresses = gatewayAddresses(gateway);
   const address = addresses.usable[0] ?? null;
-  const hostnames = managedHostnames(world, config);
-  const ipTarget = wantsIpCertificate(world)
-    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
-    : null;
-  const targets = ipTarget ? [...hostnames, ipTarget] : hostnames;
-  const tls: TlsDecision = world.certificates === null
-    ? decideForget(world.tlsSecrets)
-    : decideTls(world.certificates, world.expiring, targets, world.now);
-
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
@@ -313,9 +321,22 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
     if (!refusedBy.has(owner.app)) refusedBy.set(owner.app, refusal.detail);
   }
-  const served = world.ingress.filter((requirer) =>
-    requirer.backend !== null && !refusedBy.has(requirer.app)
+  // Which requirers the Gateway can serve, and on which hostnames (src/decide/routing.ts).
+  const routing = decideRouting(
+    world,
+    config,
+    world.ingress.filter((requirer) => requirer.backend !== null && !refusedBy.has(requirer.app)),
+    perUnitClaims(world.ingressPerUnit),
   );
+  const served = routing.admitted;
+  const hostnames = managedHostnames(world, routing.hostnames);
+  const ipTarget = wantsIpCertificate(world)
+    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
+    : null;
+  const targets = ipTarget ? [...hostnames, ipTarget] : hostnames;
+  const tls: TlsDecision = world.certificates === null
+    ? decideForget(world.tlsSecrets)
+    : decideTls(world.certificates, world.expiring, targets, world.now);
 
   const mode = proxyMode(integrations);
   const input: GatewayPlanInput = {
@@ -326,6 +347,8 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     issued: tls.issued,
     backends: served.map((requirer) => requirer.backend!),
     routes: mode === "ingress",
+    backendTls: routing.backendTls,
+    endpointSlices: cluster.owned.has(KINDS.endpointSlice.kind),
   };
   const l4 = decideL4(
     world,
@@ -345,14 +368,19 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     https: tls.issued.map((issued) => httpsListenerName(world.app, issued.target)),
   }, traefikLeftOut);
 
-  const base = urlBase(input, address);
-  const host = input.hostnames[0] ?? null;
+  const host = ingressHost(config);
+  // traefik-route requirers are told the external hostname's base (path mode's).
+  const base = urlBase({ ...input, hostnames: host === null ? [] : [host] }, address);
   const perUnitHttp = {
     route: { gateway: world.app, namespace: cluster.namespace, host },
-    base,
+    base: null,
     https: httpsServed(input, host),
     enforceHttps: config.enforceHttps,
     hstsMaxAge: config.hstsMaxAge,
+    // Units are routed as the ingress requirers are: every hostname, subdomains, timeouts.
+    routing: ingressRouting(input),
+    address,
+    unservable: routing.unservableUnits,
   };
   const decideUnits = (withdrawnUnit: (unit: string) => boolean) =>
     decidePerUnit(
@@ -369,7 +397,7 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
   const redirect = config.enforceHttps && input.backends.length === 0 &&
       (perUnit.httpUnits > 0 || traefikServesHttp(traefik, traefikLeftOut))
-    ? [renderRedirectRoute({ gateway: world.app, namespace: cluster.namespace, host })]
+    ? [gatewayRedirectRoute(ingressRouting(input), input.hostnames)]
     : [];
   const sets = withPerUnitObjects(
     desiredObjects({ ...input, l4, httpRoutes: traefikHttp }),
@@ -408,12 +436,13 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   }
   const urls = new Map<number, string>();
   for (const requirer of served) {
-    if (base !== null && !withdrawn(judged, requirer.relation.id)) {
-      urls.set(requirer.relation.id, ingressUrl(base, requirer.backend!));
+    const url = requirerUrl(ingressRouting(input), requirer.backend!, address);
+    if (url !== null && !withdrawn(judged, requirer.relation.id)) {
+      urls.set(requirer.relation.id, url);
     }
   }
-  const writes = ingressWrites(world.ingress, urls, true);
-  writes.push(...traefikWrites(world, base, ingressHost(config)));
+  const writes = [...ingressWrites(world.ingress, urls, true), ...routing.writes];
+  writes.push(...traefikWrites(world, base, host));
   writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
@@ -444,9 +473,9 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
   }
 
-  const logs: LogLine[] = [...tls.logs, ...judged.logs];
+  const logs: LogLine[] = [...tls.logs, ...routing.logs, ...judged.logs];
   const invalidData = [
-    invalidRequirers(world.ingress, world.routes, refusedBy),
+    invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
     traefikErrors(traefik),
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
@@ -522,12 +551,20 @@ function decideRemove(world: RemoveWorld): Outcome {
   return {
     ...reportOnly(null),
     cluster: {
-      sets: [KINDS.httpRoute, ...L4_OWNED_KINDS, KINDS.service, KINDS.gateway, KINDS.secret].map((
-        kind,
-      ) => ({
-        kind,
-        objects: [],
-      })),
+      sets: [
+        ...withdrawnBackendTls(world.cluster.owned),
+        ...[
+          KINDS.httpRoute,
+          ...L4_OWNED_KINDS,
+          KINDS.endpointSlice,
+          KINDS.service,
+          KINDS.gateway,
+          KINDS.secret,
+        ].map((kind) => ({
+          kind,
+          objects: [],
+        })),
+      ],
       onFailure: "retry",
       announce: "application removed",
     },
@@ -561,9 +598,13 @@ function decideCertificateAction(world: CertificateActionWorld): Outcome {
 export function decide(world: World): Outcome {
   switch (world.kind) {
     case "follower":
-      return reportOnly({ status: "blocked", message: MESSAGES.notLeader });
-    case "reconcile":
-      return decideReconcile(world);
+      // Only when the charm is run without its standby check (src/standby.ts names the leader).
+      return reportOnly(standbyStatus(null, ""));
+    case "reconcile": {
+      const routed = routeAcrossModels(world);
+      const outcome = withUnroutedUnits(decideReconcile(routed), routed);
+      return withLeaderRecord(outcome, world.peers, world.unit);
+    }
     case "remove":
       return decideRemove(world);
     case "get-certificate":

@@ -9,6 +9,12 @@ import { routeName, serviceName } from "../gateway/names.ts";
 import { renderForwardingRoute, type RouteOptions } from "../gateway/objects.ts";
 import { renderUnitRedirectRoute, renderUnitService, unitBackend } from "../gateway/per_unit.ts";
 import {
+  type IngressRouting,
+  requirerRedirectName,
+  requirerRoutes,
+  requirerUrl,
+} from "../gateway/routing.ts";
+import {
   renderPerUnitProvider,
   renderUnitUrls,
   unitDashed,
@@ -30,6 +36,12 @@ export interface PerUnitHttpContext {
   readonly hstsMaxAge: number;
   /** A unit whose route the Gateway controller refuses gets no URL (its objects stay). */
   readonly withdrawn?: (unit: string) => boolean;
+  /** When set, units are routed as ingress requirers are (`src/gateway/routing.ts`: every
+   * hostname, subdomain mode, timeouts), and their URLs use the Gateway's `address`. */
+  readonly routing?: IngressRouting;
+  readonly address?: string | null;
+  /** Units the Gateway cannot serve (their subdomain), with why. */
+  readonly unservable?: ReadonlyMap<string, string>;
 }
 
 /** What the L4 plan did with the TCP units (`ingress_per_unit_tcp.ts`). */
@@ -61,6 +73,7 @@ export function unitObjects(gateway: string, unit: string): string[] {
     `${KINDS.service.kind}/${serviceName(gateway, pod)}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, pod, "http")}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, pod, "https")}`,
+    `${KINDS.httpRoute.kind}/${requirerRedirectName(gateway, pod)}`,
   ];
 }
 
@@ -77,6 +90,12 @@ export function ownedByUnit(
 
 function httpObjects(gateway: string, http: PerUnitHttpContext, request: UnitRequest) {
   const backend = unitBackend(request);
+  if (http.routing !== undefined) {
+    return {
+      service: renderUnitService(gateway, request),
+      routes: requirerRoutes(http.routing, backend),
+    };
+  }
   const routes: KubeObject[] = [];
   if (!http.enforceHttps) {
     // The unit's own redirect needs HTTPS to go to; without it the path is served on HTTP.
@@ -130,13 +149,19 @@ export function decidePerUnit(
         refused.push(`${entry.unit}: ${refusal.detail}`);
         continue;
       }
+      const unservable = http.unservable?.get(entry.unit);
+      if (unservable !== undefined) {
+        invalid.push(`unit ${entry.unit} cannot be served: ${unservable}`);
+        continue;
+      }
       const built = httpObjects(gateway, http, request);
       services.push(built.service);
       routes.push(...built.routes);
       httpUnits++;
-      if (http.base !== null && !http.withdrawn?.(entry.unit)) {
-        urls.set(entry.unit, ingressUrl(http.base, unitBackend(request)));
-      }
+      const url = http.routing === undefined
+        ? (http.base === null ? null : ingressUrl(http.base, unitBackend(request)))
+        : requirerUrl(http.routing, unitBackend(request), http.address ?? null);
+      if (url !== null && !http.withdrawn?.(entry.unit)) urls.set(entry.unit, url);
     }
     const wanted = urls.size === 0 ? undefined : renderUnitUrls(urls);
     if (wanted !== requirer.current) {

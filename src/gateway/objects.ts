@@ -30,6 +30,11 @@ export interface GatewaySpec {
   /** Hostnames served (sorted); empty means one listener for every hostname. */
   readonly hostnames: readonly string[];
   readonly tls: readonly TlsTarget[];
+  /** `spec.infrastructure` (labels and annotations), left out when empty. */
+  readonly infrastructure?: {
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations: Readonly<Record<string, string>>;
+  };
   /** TCP, UDP and TLS-passthrough listeners, after the HTTP and HTTPS ones (`l4.ts`). */
   readonly l4?: readonly L4Listener[];
 }
@@ -64,6 +69,20 @@ export function renderGateway(spec: GatewaySpec): KubeObject {
     spec: {
       gatewayClassName: spec.gatewayClass,
       listeners: [...http, ...https, ...(spec.l4 ?? []).map(renderL4Listener)],
+      ...infrastructureField(spec.infrastructure),
+    },
+  };
+}
+
+function infrastructureField(infrastructure: GatewaySpec["infrastructure"]) {
+  if (infrastructure === undefined) return {};
+  const { labels, annotations } = infrastructure;
+  const has = (map: Readonly<Record<string, string>>) => Object.keys(map).length > 0;
+  if (!has(labels) && !has(annotations)) return {};
+  return {
+    infrastructure: {
+      ...(has(labels) ? { labels } : {}),
+      ...(has(annotations) ? { annotations } : {}),
     },
   };
 }
@@ -74,7 +93,19 @@ export interface Backend {
   readonly app: string;
   readonly port: number;
   readonly stripPrefix: boolean;
+  /** The protocol the backend speaks (absent: `http`). */
+  readonly scheme?: "http" | "https" | "h2c";
+  /** The requirer's `redirect-https`. */
+  readonly redirectHttps?: boolean;
+  /** Its units' `host` values, by unit name (to validate an HTTPS backend's certificate). */
+  readonly hosts?: readonly string[];
+  /** A requirer in another model: its units' addresses (its Service then has no selector and
+   * EndpointSlices list them, see `endpoint_slice.ts`). */
+  readonly addresses?: readonly string[];
 }
+
+/** The Service port's `appProtocol` for a backend scheme (none for plain HTTP). */
+const APP_PROTOCOLS = { https: "https", h2c: "kubernetes.io/h2c" } as const;
 
 export function renderService(gateway: string, backend: Backend): KubeObject {
   return {
@@ -82,8 +113,17 @@ export function renderService(gateway: string, backend: Backend): KubeObject {
     kind: "Service",
     metadata: { name: serviceName(gateway, backend.app) },
     spec: {
-      ports: [{ port: backend.port, name: `tcp-${backend.port}`, targetPort: backend.port }],
-      selector: { "app.kubernetes.io/name": backend.app },
+      ports: [{
+        port: backend.port,
+        name: `tcp-${backend.port}`,
+        targetPort: backend.port,
+        ...(backend.scheme === "https" || backend.scheme === "h2c"
+          ? { appProtocol: APP_PROTOCOLS[backend.scheme] }
+          : {}),
+      }],
+      ...(backend.addresses === undefined
+        ? { selector: { "app.kubernetes.io/name": backend.app } }
+        : {}),
     },
   };
 }

@@ -18,6 +18,7 @@ export function unitBackend(request: UnitRequest): Backend {
     app: unitDashed(request.unit),
     port: request.port,
     stripPrefix: request.stripPrefix,
+    redirectHttps: request.redirectHttps,
   };
 }
 

@@ -7,16 +7,22 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import { asciiHostname } from "../net.ts";
 import { urlHost } from "./address.ts";
+import { endpointSliceNames, renderEndpointSlices } from "./endpoint_slice.ts";
 import type { L4Plan } from "./l4.ts";
 import { ingressPath, routeName, secretName, serviceName } from "./names.ts";
+import { type Backend, renderGateway, renderService, renderTlsSecret } from "./objects.ts";
 import {
-  type Backend,
-  renderForwardingRoute,
-  renderGateway,
-  renderRedirectRoute,
-  renderService,
-  renderTlsSecret,
-} from "./objects.ts";
+  backendTlsNames,
+  backendTlsPolicyName,
+  caConfigMapName,
+  gatewayRedirectRoute,
+  type IngressRouting,
+  renderBackendTlsPolicy,
+  renderCaConfigMap,
+  requirerRedirectName,
+  requirerRoutes,
+  routingOf,
+} from "./routing.ts";
 
 /** A certificate ready to serve on an HTTPS listener. */
 export interface IssuedTls {
@@ -37,10 +43,27 @@ export interface GatewayPlanInput {
   readonly backends: readonly Backend[];
   /** Whether the charm owns routes and Services (ingress mode with a valid state). */
   readonly routes: boolean;
+  /** Set when BackendTLSPolicies and ConfigMaps are converged (their kinds were listed): the
+   * CAs received over `receive-ca-cert`. */
+  readonly backendTls?: { readonly caCertificates: readonly string[] } | null;
+  /** Whether EndpointSlices are managed in this hook (they were listed: a cross-model backend
+   * exists or did). */
+  readonly endpointSlices?: boolean;
   /** L4 listeners, routes and Services (`l4.ts` `planL4`); none when absent. */
   readonly l4?: L4Plan;
   /** Other endpoints' HTTPRoutes (traefik-route), on the same listeners. */
   readonly httpRoutes?: readonly KubeObject[];
+}
+
+/** The route builders' view of the plan. */
+export function ingressRouting(input: GatewayPlanInput): IngressRouting {
+  return {
+    gateway: input.gateway,
+    namespace: input.namespace,
+    config: input.config,
+    externalHost: ingressHost(input.config),
+    issued: new Set(input.issued.map((tls) => tls.target)),
+  };
 }
 
 /** How many HTTP and HTTPS listeners the Gateway gets (the rest of its 64 are for L4). */
@@ -87,6 +110,10 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     name: input.gateway,
     gatewayClass: input.config.gatewayClass ?? "",
     hostnames: input.hostnames,
+    infrastructure: {
+      labels: routingOf(input.config).gatewayLabels,
+      annotations: routingOf(input.config).gatewayAnnotations,
+    },
     // An IP target keeps its address in the listener name; renderGateway leaves out the hostname.
     tls: input.issued.map((tls) => ({
       host: tls.target,
@@ -96,22 +123,26 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
   });
   const services: KubeObject[] = [];
   const routes: KubeObject[] = [];
+  const policies: KubeObject[] = [];
+  const configMaps: KubeObject[] = [];
+  const slices: KubeObject[] = [];
   if (input.routes) {
-    const host = input.hostnames[0] ?? null;
-    const options = { gateway: input.gateway, namespace: input.namespace, host };
-    const https = httpsServed(input, host);
+    const routing = ingressRouting(input);
+    const secure = input.backends.filter((backend) => backend.scheme === "https");
+    const cas = input.backendTls?.caCertificates ?? [];
+    const caMap = cas.length > 0 && secure.length > 0 ? caConfigMapName(input.gateway) : null;
+    if (caMap !== null) configMaps.push(renderCaConfigMap(input.gateway, cas));
     for (const backend of input.backends) {
       services.push(renderService(input.gateway, backend));
-      if (!input.config.enforceHttps) {
-        routes.push(renderForwardingRoute(options, backend, "http", null));
-      }
-      if (https) {
-        const hsts = input.config.enforceHttps ? input.config.hstsMaxAge : null;
-        routes.push(renderForwardingRoute(options, backend, "https", hsts));
+      slices.push(...renderEndpointSlices(input.gateway, backend));
+      routes.push(...requirerRoutes(routing, backend));
+      const names = backend.scheme === "https" ? backendTlsNames(backend) : null;
+      if (names !== null && !("error" in names)) {
+        policies.push(renderBackendTlsPolicy(input.gateway, backend, names, caMap));
       }
     }
     if (input.config.enforceHttps && input.backends.length > 0) {
-      routes.push(renderRedirectRoute(options));
+      routes.push(gatewayRedirectRoute(routing, input.hostnames));
     }
   }
   routes.push(...(input.httpRoutes ?? []));
@@ -123,11 +154,24 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
     objects: (input.l4?.routes ?? []).filter((route) => route.kind === kind.kind),
     isolated: true,
   }));
+  // Listed only when the feature may be in use (see gather): otherwise the kinds are left alone.
+  const backendTlsSets: DesiredSet[] = input.backendTls == null ? [] : [
+    { kind: KINDS.configMap, objects: configMaps },
+    { kind: KINDS.backendTlsPolicy, objects: policies, isolated: true },
+  ];
   // A requirer's Service and routes stand alone: one the API refuses costs only that requirer.
+  // Slices go before their Services: created first and pruned first, a slice never outlives the
+  // selector-less Service that tells a later hook to look for it.
   return [
     { kind: KINDS.secret, objects: secrets },
     ...l4Routes,
+    ...backendTlsSets.slice(0, 1),
     { kind: KINDS.gateway, objects: [gateway] },
+    // Before the Services: a policy is never left behind by a Service deleted before it.
+    ...backendTlsSets.slice(1),
+    ...(input.endpointSlices
+      ? [{ kind: KINDS.endpointSlice, objects: slices, isolated: true }]
+      : []),
     { kind: KINDS.service, objects: services, isolated: true },
     { kind: KINDS.httpRoute, objects: routes, isolated: true },
   ];
@@ -135,9 +179,14 @@ export function desiredObjects(input: GatewayPlanInput): DesiredSet[] {
 
 /** The objects (`Kind/name`) that belong to one requirer alone. */
 export function backendObjects(gateway: string, backend: Backend): string[] {
+  const slices = endpointSliceNames(gateway, backend.app);
   return [
+    `${KINDS.endpointSlice.kind}/${slices.v4}`,
+    `${KINDS.endpointSlice.kind}/${slices.v6}`,
     `${KINDS.service.kind}/${serviceName(gateway, backend.app)}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "http")}`,
     `${KINDS.httpRoute.kind}/${routeName(gateway, backend.app, "https")}`,
+    `${KINDS.httpRoute.kind}/${requirerRedirectName(gateway, backend.app)}`,
+    `${KINDS.backendTlsPolicy.kind}/${backendTlsPolicyName(gateway, backend.app)}`,
   ];
 }

@@ -31,7 +31,9 @@ import {
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 import { readConditions } from "./conditions.ts";
+import { backendTlsKinds, listBackendTls, readCaTransfer } from "./ca.ts";
 import { readTraefikRouteRequirers } from "./traefik_route.ts";
+import { PEERS_ENDPOINT, readPeers, withEndpointSlices } from "./units.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -211,16 +213,27 @@ async function gatherReconcile(
   if (!(await tools.isLeader())) return { world: { kind: "follower" }, client: null };
   const { event, appName } = ctx;
   const kube = startCluster(ctx, connect);
-  const [rawConfig, ingressIds, perUnitIds, routeIds, certificateIds, dnsIds, traefikIds] =
-    await Promise.all([
-      tools.configGet(),
-      liveRelations(tools, event, ENDPOINTS.ingress),
-      liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
-      liveRelations(tools, event, ENDPOINTS.gatewayRoute),
-      liveRelations(tools, event, ENDPOINTS.certificates),
-      liveRelations(tools, event, ENDPOINTS.dnsRecord),
-      liveRelations(tools, event, ENDPOINTS.traefikRoute),
-    ]);
+  const [
+    rawConfig,
+    ingressIds,
+    perUnitIds,
+    routeIds,
+    certificateIds,
+    dnsIds,
+    traefikIds,
+    peerIds,
+    caIds,
+  ] = await Promise.all([
+    tools.configGet(),
+    liveRelations(tools, event, ENDPOINTS.ingress),
+    liveRelations(tools, event, ENDPOINTS.ingressPerUnit),
+    liveRelations(tools, event, ENDPOINTS.gatewayRoute),
+    liveRelations(tools, event, ENDPOINTS.certificates),
+    liveRelations(tools, event, ENDPOINTS.dnsRecord),
+    liveRelations(tools, event, ENDPOINTS.traefikRoute),
+    tools.relationIds(PEERS_ENDPOINT),
+    liveRelations(tools, event, ENDPOINTS.receiveCa),
+  ]);
   const config = parseConfig(rawConfig);
   const integrations = {
     ingress: ingressIds.length > 0,
@@ -237,17 +250,19 @@ async function gatherReconcile(
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
   const [
-    [ingress, ingressPerUnit, routes],
-    { client, cluster },
+    [ingress, ingressPerUnit, routes, peers],
+    { client, cluster: listed },
     tls,
     dnsRecords,
     tlsSecrets,
+    caTransfer,
     traefikRoutes,
   ] = await Promise.all([
     Promise.all([
       readIngressRequirers(tools, event, appName, ingressIds),
       readPerUnitRequirers(tools, event, appName, perUnitIds),
       readRouteRequirers(tools, event, appName, routeIds),
+      readPeers(tools, appName, peerIds[0]),
     ]),
     full ? kube.full() : kube.withdraw(),
     (async () => {
@@ -265,11 +280,24 @@ async function gatherReconcile(
     })(),
     full ? readDnsRecords(tools, appName, dnsIds) : [],
     full && certificateRelation === null ? readTlsSecrets(tools) : [],
+    full ? readCaTransfer(tools, event, appName, caIds) : null,
     full ? readTraefikRouteRequirers(tools, event, appName, traefikIds) : [],
   ]);
+  const withSlices = await withEndpointSlices(client, appName, ctx.modelName, ingress, listed);
+  // Backend TLS kinds are listed only when the requirers, the relations or our Services say the
+  // feature may be in use (src/gather/ca.ts): a reconcile without it lists nothing more.
+  const cluster = full && client !== null && !("error" in withSlices)
+    ? await listBackendTls(
+      client,
+      appName,
+      withSlices,
+      backendTlsKinds(ingress, caIds, withSlices.owned.get(KINDS.service.kind) ?? []),
+    )
+    : withSlices;
   const world: ReconcileWorld = {
     kind: "reconcile",
     app: appName,
+    unit: ctx.unitName,
     model: ctx.modelName,
     event,
     now,
@@ -282,11 +310,13 @@ async function gatherReconcile(
     routes,
     traefikRoutes,
     dnsRecords,
+    caTransfer,
     certificates: tls.certificates,
     expiring: tls.expiring,
     tlsSecrets,
     cluster,
     refused: [],
+    peers,
   };
   return { world, client };
 }
@@ -303,7 +333,13 @@ async function gatherRemove(
   if (remainingUnits > 0) {
     return { world: { kind: "remove", remainingUnits, cluster: null }, client: null };
   }
-  const { client, cluster } = await readCluster(ctx, connect, OWNED_KINDS, L4_OWNED_KINDS);
+  // Leaving for good is rare: the EndpointSlices are listed whether or not any can exist.
+  const { client, cluster } = await readCluster(
+    ctx,
+    connect,
+    [...OWNED_KINDS, KINDS.endpointSlice],
+    L4_OWNED_KINDS,
+  );
   return { world: { kind: "remove", remainingUnits, cluster }, client };
 }
 

@@ -18,6 +18,7 @@ export const ENDPOINTS = {
   gatewayRoute: "gateway-route",
   certificates: "certificates",
   dnsRecord: "dns-record",
+  receiveCa: "receive-ca-cert",
   traefikRoute: "traefik-route",
 } as const;
 
@@ -79,8 +80,7 @@ async function readIngressRequirer(
     const unitData: Record<string, Databag> = Object.fromEntries(
       units.map((unit, index) => [unit, unitBags[index]]),
     );
-    const currentUrl = publishedUrl(ownData);
-    const base = { relation, app, currentUrl };
+    const base = { relation, app, currentUrl: publishedUrl(ownData) };
     try {
       const request = parseIngressRequest(appData, unitData);
       const backend = {
@@ -88,8 +88,20 @@ async function readIngressRequirer(
         app: request.name,
         port: request.port,
         stripPrefix: request.stripPrefix,
+        scheme: request.scheme,
+        redirectHttps: request.redirectHttps,
+        hosts: request.units.map((unit) => unit.host),
       };
-      return { ...base, backend, error: null, pending: false };
+      const units = request.units.map(({ unit, ip }) => ({ unit, ip }));
+      return {
+        ...base,
+        currentUrl: publishedUrl(ownData, request.version),
+        backend,
+        error: null,
+        pending: false,
+        units,
+        version: request.version,
+      };
     } catch (error) {
       if (!(error instanceof IngressDataError)) throw error;
       return {

@@ -1,11 +1,19 @@
 /**
  * The `ingress` interface, v2, provider side (wire-compatible with the traefik_k8s v2
- * `IngressPerAppRequirer` library): every value is JSON text. Requirer app and unit databags are
+ * `IngressPerAppRequirer` library): every value is JSON text. Requirers of the retired v1 are
+ * recognised here and parsed by `ingress_v1.ts`. Requirer app and unit databags are
  * parsed here; the provider publishes `ingress = {"url": …}` in its application databag.
  */
 import * as z from "zod/mini";
 import { MAX_LABEL } from "../gateway/limits.ts";
 import { ipVersion } from "../net.ts";
+import {
+  looksLikeV1,
+  parseIngressV1,
+  publishedV1Url,
+  renderIngressV1Provider,
+  v1Address,
+} from "./ingress_v1.ts";
 import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
 
 export type { Databag };
@@ -23,7 +31,11 @@ export interface IngressRequest {
     readonly host: string;
     readonly ip: string | null;
   }[];
+  /** Which version of the interface the requirer speaks (v1: `ingress_v1.ts`). */
+  readonly version: IngressVersion;
 }
+
+export type IngressVersion = 1 | 2;
 
 /** pydantic's lax bool, as the Python library decodes it; null means false. */
 const laxBool = z.pipe(
@@ -43,8 +55,8 @@ const laxBool = z.pipe(
 
 // Juju's own rules for model and application names: the charm builds object names and URL
 // paths from them, so anything else is refused rather than passed to Kubernetes.
-const MODEL_NAME = /^[a-z0-9]+[a-z0-9-]*$/;
-const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
+export const MODEL_NAME = /^[a-z0-9]+[a-z0-9-]*$/;
+export const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
 const appSchema = z.object({
   // The model is the namespace (a DNS label); the name is the Service's selector label value.
@@ -113,20 +125,13 @@ function check<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   throw new IngressDataError(issueMessage(result.error, value, where));
 }
 
-/** What a requirer of ingress v1 is told (interfaces.md §1.8): v1 is not served yet. */
-export const INGRESS_V1_MESSAGE =
-  "speaks ingress v1 (the traefik_k8s v1 library), which is not supported yet: use ingress v2";
-
-/** A traefik_k8s v1 requirer's application databag: `model`, `name`, `host` and `port` all set
- * (plain strings; v2 writes no `host` there). Told apart as Traefik does: only when v2 fails. */
-function looksLikeV1(appData: Databag): boolean {
-  return ["model", "name", "host", "port"].every((key) => (appData[key] ?? "") !== "");
-}
+/** The host a v1 requirer gave stands for its units (v1 has no unit data). */
+export const V1_HOST_UNIT = "(ingress v1 host)";
 
 /**
  * Parses a requirer's application databag and the databags of its units. Throws
- * `IngressDataError` when the application data is missing or invalid, or any unit's is, and
- * with `INGRESS_V1_MESSAGE` (not incomplete) for a requirer that speaks ingress v1.
+ * `IngressDataError` when the application data is missing or invalid, or any unit's is. A
+ * requirer whose data is not v2 but has the v1 shape (interfaces.md §1.8) is parsed as v1.
  */
 export function parseIngressRequest(
   appData: Databag,
@@ -135,10 +140,19 @@ export function parseIngressRequest(
   try {
     return parseV2(appData, unitData);
   } catch (error) {
-    if (error instanceof IngressDataError && looksLikeV1(appData)) {
-      throw new IngressDataError(INGRESS_V1_MESSAGE);
-    }
-    throw error;
+    if (!(error instanceof IngressDataError) || !looksLikeV1(appData)) throw error;
+    const v1 = parseIngressV1(appData, { model: MODEL_NAME, app: APP_NAME, maxLabel: MAX_LABEL });
+    if ("error" in v1) throw new IngressDataError(v1.error);
+    return {
+      model: v1.model,
+      name: v1.name,
+      port: v1.port,
+      stripPrefix: v1.stripPrefix,
+      redirectHttps: v1.redirectHttps,
+      scheme: "http",
+      units: [{ unit: V1_HOST_UNIT, host: v1.host, ip: v1Address(v1) }],
+      version: 1,
+    };
   }
 }
 
@@ -162,18 +176,27 @@ function parseV2(appData: Databag, unitData: Readonly<Record<string, Databag>>):
     redirectHttps: app["redirect-https"],
     scheme: app.scheme,
     units,
+    version: 2,
   };
 }
 
-/** The provider application databag: the URL, or the key removed (`""` deletes in Juju). */
-export function renderIngressProvider(url: string | null): Record<string, string> {
+/** The provider application databag: the URL in the requirer's version's format, or the key
+ * removed (`""` deletes in Juju). */
+export function renderIngressProvider(
+  url: string | null,
+  version: IngressVersion = 2,
+): Record<string, string> {
+  if (version === 1) return renderIngressV1Provider(url);
   return { ingress: url === null ? "" : JSON.stringify({ url }) };
 }
 
-/** The URL published to a requirer as the Python library reads it back (to compare). */
-export function publishedUrl(providerData: Databag): string | null {
+/** The URL published to a requirer as its library reads it back (to compare): in the format of
+ * `version`, or of either when it is not given. */
+export function publishedUrl(providerData: Databag, version?: IngressVersion): string | null {
   const raw = providerData.ingress;
   if (!raw) return null;
+  if (raw.startsWith("url: ")) return version === 2 ? null : publishedV1Url(raw);
+  if (version === 1) return null;
   try {
     const value = JSON.parse(raw) as { url?: unknown };
     return typeof value.url === "string" ? value.url : null;

@@ -194,6 +194,7 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
   let config: Promise<Record<string, unknown>> | undefined;
   let leader: Promise<boolean> | undefined;
   const databags = new Map<string, Record<string, string>>();
+  const relationIds = new Map<string, Promise<string[]>>();
 
   async function call(tool: string, args: string[], stdin?: string): Promise<string> {
     calls++;
@@ -240,8 +241,13 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
     },
 
     async relationIds(endpoint) {
-      const ids = await json("relation-ids", [endpoint, "--format=json"], stringList);
-      return ids
+      // A hook's relations do not change while it runs: asked once per endpoint.
+      let ids = relationIds.get(endpoint);
+      if (!ids) {
+        ids = json("relation-ids", [endpoint, "--format=json"], stringList);
+        relationIds.set(endpoint, ids);
+      }
+      return (await ids)
         .map((id) => ({ endpoint, id: Number(id.slice(id.lastIndexOf(":") + 1)) }))
         .filter((relation) => Number.isInteger(relation.id))
         .sort((a, b) => a.id - b.id);

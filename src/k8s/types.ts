@@ -45,6 +45,13 @@ export const KINDS = {
   tlsRoute: { apiVersion: GATEWAY_API, kind: "TLSRoute", plural: "tlsroutes", namespaced: true },
   service: { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
   secret: { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  backendTlsPolicy: {
+    apiVersion: GATEWAY_API,
+    kind: "BackendTLSPolicy",
+    plural: "backendtlspolicies",
+    namespaced: true,
+  },
+  configMap: { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   endpointSlice: {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",

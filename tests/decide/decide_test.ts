@@ -285,11 +285,11 @@ for (const [situation, options, status, message] of STATUS_ROWS) {
   });
 }
 
-Deno.test("status: a unit that is not the leader is Blocked and writes nothing", () => {
+Deno.test("status: a unit that is not the leader is an Active standby and writes nothing", () => {
   const outcome = decide({ kind: "follower" });
   deepStrictEqual(outcome.status, {
-    status: "blocked",
-    message: "Deploying more than one unit is not supported.",
+    status: "active",
+    message: "standby: waiting for the new leader to reconcile",
   });
   strictEqual(outcome.cluster, null);
   deepStrictEqual(outcome.writes, []);
@@ -527,6 +527,7 @@ Deno.test("remove: the last unit deletes every owned kind; a scale-down deletes 
     "TCPRoute",
     "UDPRoute",
     "TLSRoute",
+    "EndpointSlice",
     "Service",
     "Gateway",
     "Secret",

@@ -3,6 +3,7 @@
  * given, the rest is fixed (application `gw` in model `testing`, a config-changed hook).
  */
 import type { CharmConfig, ConfigError } from "../../src/config.ts";
+import type { PeersWorld } from "../../src/decide/units.ts";
 import type { RelationRef } from "../../src/juju/tools.ts";
 import { KINDS, type KubeError } from "../../src/k8s/types.ts";
 import type {
@@ -31,6 +32,8 @@ export interface WorldSpec {
   readonly classes?: readonly string[];
   /** A failure of the gather step's cluster reads. */
   readonly error?: KubeError | null;
+  /** The peer relation, as the leader read it. */
+  readonly peers?: PeersWorld | null;
 }
 
 export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
@@ -47,6 +50,7 @@ export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
   return {
     kind: "reconcile",
     app: "gw",
+    unit: "gw/0",
     model: "testing",
     event: { kind: "lifecycle", hook: "config-changed" },
     now: NOW,
@@ -68,6 +72,7 @@ export function reconcileWorld(spec: WorldSpec): ReconcileWorld {
     expiring: null,
     tlsSecrets: [],
     refused: [],
+    peers: spec.peers ?? null,
     cluster: spec.error ? { error: spec.error } : {
       namespace: "testing",
       gatewayClasses: spec.classes ?? ["cilium"],

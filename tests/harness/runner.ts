@@ -47,6 +47,7 @@ export const HOOK_TOOLS = [
   "relation-get",
   "relation-ids",
   "relation-list",
+  "relation-model-get",
   "relation-set",
   "secret-add",
   "secret-get",

@@ -11,7 +11,6 @@ import formats from "npm:ajv-formats@3.0.1";
 import { parse as parseYaml } from "yaml";
 import {
   type Databag,
-  INGRESS_V1_MESSAGE,
   IngressDataError,
   type IngressRequest,
   parseIngressRequest,
@@ -61,6 +60,7 @@ const EXAMPLE_EXPECTED: Record<string, Partial<IngressRequest>> = {
     stripPrefix: false,
     redirectHttps: false,
     scheme: "http",
+    version: 2,
   },
   requirer_app_all_optional_fields: {
     model: "cos",
@@ -69,6 +69,7 @@ const EXAMPLE_EXPECTED: Record<string, Partial<IngressRequest>> = {
     stripPrefix: true,
     redirectHttps: true,
     scheme: "https",
+    version: 2,
   },
 };
 
@@ -553,8 +554,8 @@ const NOT_PUBLISHED: [string, Databag][] = [
   ["another key only", { other: '{"url": "http://x/"}' }],
 ];
 for (const [what, databag] of NOT_PUBLISHED) {
-  Deno.test(`publishedUrl reads ${what} as nothing published`, () => {
-    assert.equal(publishedUrl(databag), null);
+  Deno.test(`publishedUrl reads ${what} as nothing published to a v2 requirer`, () => {
+    assert.equal(publishedUrl(databag, 2), null);
   });
 }
 
@@ -604,18 +605,60 @@ for (const [name, app, unit, valid] of REQUIRER_CASES) {
 
 const V1_APP: Databag = { model: "testing", name: "legacy", host: "legacy-0.legacy", port: "80" };
 
-Deno.test("a v1 requirer (plain strings, no unit data) is told it speaks ingress v1", () => {
+Deno.test("a v1 requirer (plain strings, no unit data) is parsed as v1", () => {
   const variants: Units[] = [{}, { "legacy/0": {} }, {
     "legacy/0": { "private-address": "10.1.2.3" },
   }];
   for (const units of variants) {
-    const error = rejection(V1_APP, units);
-    assert.equal(error.message, INGRESS_V1_MESSAGE);
-    assert.equal(error.incomplete, false, "not waited for: it will never write v2 data");
+    const request = parseIngressRequest(V1_APP, units);
+    assert.equal(request.version, 1);
+    assert.equal(request.model, "testing");
+    assert.equal(request.name, "legacy");
+    assert.equal(request.port, 80);
+    assert.equal(request.stripPrefix, false);
+    assert.deepEqual(request.units.map((unit) => unit.ip), [null], "its host is not an address");
   }
-  // The v1 library's optional flags change nothing.
-  const flagged = { ...V1_APP, "strip-prefix": "true", "redirect-https": "true" };
-  assert.equal(rejection(flagged).message, INGRESS_V1_MESSAGE);
+  const flagged = parseIngressRequest({ ...V1_APP, "strip-prefix": "true", host: "10.1.2.3" }, {});
+  assert.equal(flagged.stripPrefix, true);
+  assert.deepEqual(flagged.units.map((unit) => unit.ip), ["10.1.2.3"]);
+});
+
+Deno.test("a v1 requirer with invalid data is refused naming the field", () => {
+  const cases: [Databag, RegExp][] = [
+    [{ ...V1_APP, port: "eighty" }, /application field "port" must be a whole number/],
+    [{ ...V1_APP, port: "0" }, /"port"/],
+    [{ ...V1_APP, port: "70000" }, /"port"/],
+    [{ ...V1_APP, model: "Bad Model" }, /application field "model" is not a Juju model name/],
+    [{ ...V1_APP, name: "x/../y" }, /application field "name" is not a Juju application name/],
+    [{ ...V1_APP, "strip-prefix": "maybe" }, /application field "strip-prefix" is not a boolean/],
+  ];
+  for (const [data, message] of cases) {
+    const error = rejection(data);
+    assert.match(error.message, message);
+    assert.equal(error.incomplete, false);
+  }
+});
+
+Deno.test("the v1 answer is YAML `url: <url>`, read back only in the version asked for", () => {
+  const url = "http://gw.example.com/testing-legacy";
+  const rendered = renderIngressProvider(url, 1);
+  assert.deepEqual(rendered, { ingress: `url: ${url}\n` });
+  assert.deepEqual(
+    parseYaml(rendered.ingress),
+    { url },
+    "what the v1 library's yaml.safe_load reads",
+  );
+  assert.equal(publishedUrl(rendered, 1), url);
+  assert.equal(publishedUrl(rendered, 2), null, "a v2 requirer cannot read YAML");
+  assert.equal(publishedUrl(rendered), url);
+  assert.equal(publishedUrl(renderIngressProvider(url, 2), 1), null);
+  assert.deepEqual(renderIngressProvider(null, 1), { ingress: "" });
+  // An IPv6 host and odd characters stay YAML that reads back the same.
+  for (const odd of ["http://[fd00::1]/testing-legacy", "http://h/a #b", "http://h/'x': y"]) {
+    const raw = renderIngressProvider(odd, 1).ingress;
+    assert.deepEqual(parseYaml(raw), { url: odd });
+    assert.equal(publishedUrl({ ingress: raw }, 1), odd);
+  }
 });
 
 Deno.test("v2 data wins over the v1 shape, and partial v1-looking data is not v1", () => {
@@ -626,5 +669,5 @@ Deno.test("v2 data wins over the v1 shape, and partial v1-looking data is not v1
   assert.equal(rejection(APP, { "grafana/0": {} }).incomplete, true);
   // v1 needs all four keys.
   const { host: _host, ...noHost } = V1_APP;
-  assert.notEqual(rejection(noHost).message, INGRESS_V1_MESSAGE);
+  assert.doesNotMatch(rejection(noHost).message, /ingress v1/);
 });

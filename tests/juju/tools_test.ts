@@ -150,6 +150,7 @@ Deno.test("config-get and is-leader are read once per hook", async () => {
     "enforce-https": true,
     "external-hostname": "gw.example.com",
     "hsts-max-age": 31536000,
+    "routing-mode": "path",
     "ingress-per-unit-tcp-ports": "20000-20999",
   });
   await tools.configGet();

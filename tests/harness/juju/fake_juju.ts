@@ -774,6 +774,15 @@ export class FakeJuju implements ToolRunner {
         },
       ],
       [
+        "relation-model-get",
+        {
+          flags: [this.relationFlag()],
+          formats: smart,
+          usage: "",
+          run: (c) => this.relationModelGet(c),
+        },
+      ],
+      [
         "relation-set",
         {
           flags: [this.relationFlag(), bool("app"), str("file"), str("format")],
@@ -1010,6 +1019,13 @@ export class FakeJuju implements ToolRunner {
     }
     if (key !== "") return Object.hasOwn(data, key) ? data[key] : null;
     return sortedKeys(data);
+  }
+
+  /** Juju >= 3.6.2: the UUID of the model on the other side (ours for a same-model relation). */
+  private relationModelGet(call: Call): unknown {
+    const rel = this.requireRelation(call);
+    checkEmpty(call.args);
+    return goStruct({ uuid: rel.remoteModelUuid ?? modelUuid(this.before) });
   }
 
   private relationSet(call: Call): undefined {

@@ -24,6 +24,10 @@ export interface RelationState {
   localUnitData?: Databag;
   /** The relation is being broken: relation-list is empty. */
   dying?: boolean;
+  /** A cross-model relation: the other model's UUID (what `relation-model-get` answers). On the
+   * offering side Juju names the consuming application `remote-<token>`; the requirer's own
+   * name and model are only in its databags. */
+  remoteModelUuid?: string;
 }
 
 /** One revision of a secret's content (plain text, already decoded). */

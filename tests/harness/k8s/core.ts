@@ -25,8 +25,14 @@ import {
   dns1123Label,
   dns1123Subdomain,
   portName,
+  qualifiedName,
   validateLabels,
 } from "./names.ts";
+import {
+  ENDPOINT_SLICE_SCHEMA,
+  prepareEndpointSlice,
+  validateEndpointSlice,
+} from "./endpoint_slice.ts";
 import type { Schema } from "./schema.ts";
 import { jsonEqual } from "./schema.ts";
 
@@ -256,6 +262,11 @@ function validateService(obj: JsonObject, old: JsonObject | undefined): FieldErr
       }
     } else if (typeof tp === "string") {
       for (const m of portName(tp)) errs.push(invalid(`${f}.targetPort`, tp, m));
+    }
+    // Core validation: an appProtocol is a qualified name (`https`, `kubernetes.io/h2c`).
+    if (p.appProtocol !== undefined) {
+      const ap = typeof p.appProtocol === "string" ? p.appProtocol : String(p.appProtocol);
+      for (const m of qualifiedName(ap)) errs.push(invalid(`${f}.appProtocol`, ap, m));
     }
     if (p.nodePort !== undefined && type !== "NodePort" && type !== "LoadBalancer") {
       errs.push(forbidden(`${f}.nodePort`, `may not be used when \`type\` is '${type}'`));
@@ -493,6 +504,9 @@ export const CORE_KINDS: CoreKind[] = [
     group: "discovery.k8s.io",
     kind: "EndpointSlice",
     plural: "endpointslices",
+    schema: ENDPOINT_SLICE_SCHEMA,
+    prepare: prepareEndpointSlice,
+    validate: validateEndpointSlice,
   }),
 ];
 

@@ -993,6 +993,12 @@ const invalidCases: [string, JsonObject, string, string][] = [
     "spec.ports[0].targetPort",
     "must be no more than 15 characters",
   ],
+  [
+    "service appProtocol is a qualified name",
+    service({}, { ports: [{ name: "a", port: 80, appProtocol: "kubernetes.io/h2c/x" }] }),
+    "spec.ports[0].appProtocol",
+    "a qualified name must consist of",
+  ],
   ["service type enum", service({}, { type: "Ingress" }), "spec.type", "Unsupported value"],
   [
     "service selector value",
