@@ -9,7 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
-import { unitData } from "./ingress_per_unit_fixtures.ts";
+import { tcpTraefikRoute, unitData } from "./ingress_per_unit_fixtures.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
 
 const APP = "gateway-api-integrator";
@@ -244,4 +244,35 @@ Deno.test("a unit switching from HTTP to TCP mode trades its HTTP route for a li
     deepStrictEqual(urls(tcp), { "kafka/0": "10.0.0.9:20000" });
     deepStrictEqual(cluster.objects("HTTPRoute"), []);
     deepStrictEqual(names(cluster.objects("TCPRoute")), [`${APP}-kafka-0-tcp`]);
+  }));
+
+Deno.test("a port two endpoints want: the holder keeps it, the other is Blocked naming both", () =>
+  withCluster(async (cluster) => {
+    await addressed(cluster);
+    // A traefik-route requirer holds 20000: a new TCP unit gets the next port.
+    const first = await run(cluster, {
+      leader: true,
+      config: CONFIG,
+      relations: [tcpTraefikRoute(2, "hockeypuck", 20000), kafka([0])],
+    });
+    deepStrictEqual(urls(first), { "kafka/0": "10.0.0.9:20001" });
+    strictEqual(first.state.unitStatus?.status, "active");
+
+    // Another traefik-route requirer now asks for the unit's port: it is refused, naming both.
+    const second = await run(cluster, {
+      ...first.state,
+      relations: [...first.state.relations!, tcpTraefikRoute(3, "keyserver", 20001)],
+    });
+    deepStrictEqual(urls(second), { "kafka/0": "10.0.0.9:20001" });
+    deepStrictEqual(second.state.unitStatus?.status, "blocked");
+    ok(
+      second.state.unitStatus!.message.includes(
+        "traefik-route keyserver: port 20001/TCP is already taken by ingress-per-unit kafka/0",
+      ),
+      second.state.unitStatus!.message,
+    );
+    deepStrictEqual(tcpListeners(cluster), [
+      `${APP}-hockeypuck-tcp-20000=20000`,
+      `${APP}-kafka-0-tcp-20001=20001`,
+    ]);
   }));

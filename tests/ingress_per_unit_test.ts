@@ -292,6 +292,21 @@ Deno.test("units naming different models withdraw the relation, as the library d
     });
   }));
 
+Deno.test("units in another model are refused by name: no Service would select their pods", () =>
+  withCluster(async (cluster) => {
+    await addressed(cluster);
+    const relation = requirer(1, "prometheus", [0]);
+    relation.remoteUnits!["prometheus/0"] = unitData("prometheus/0", { model: "other" });
+    const result = ok0(await run(cluster, { leader: true, config: CONFIG, relations: [relation] }));
+    strictEqual(unitUrls(result, 1), undefined);
+    deepStrictEqual(cluster.objects("Service"), []);
+    deepStrictEqual(result.state.unitStatus, {
+      status: "blocked",
+      message: "Invalid ingress-per-unit data: prometheus: its units are in model other: " +
+        "per-unit ingress serves units of model testing only",
+    });
+  }));
+
 Deno.test("scale down and up: a departed unit loses its URL and objects, a new one gets them", () =>
   withCluster(async (cluster) => {
     await addressed(cluster);

@@ -7,7 +7,7 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
-import { unitData } from "./ingress_per_unit_fixtures.ts";
+import { tcpTraefikRoute, unitData } from "./ingress_per_unit_fixtures.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -97,6 +97,20 @@ Deno.test("show-proxied-endpoints lists gateway-route applications by their host
         url: "http://keys.example.com",
         urls: ["http://keys.example.com", "http://k.example.com"],
       },
+    });
+  }));
+
+Deno.test("show-proxied-endpoints lists traefik-route applications with the TCP ports they hold", () =>
+  withCluster(async (cluster) => {
+    const served = await serve(cluster, {
+      leader: true,
+      config: CONFIG,
+      relations: [tcpTraefikRoute(5, "hockeypuck", 11370), tcp],
+    });
+    deepStrictEqual(await endpoints(cluster, served.state), {
+      [APP]: { url: "http://10.0.0.9" },
+      "kafka/0": { url: "10.0.0.9:20000" },
+      hockeypuck: { url: "10.0.0.9:11370" },
     });
   }));
 

@@ -363,6 +363,22 @@ Deno.test("removing a requirer removes its listener, route and Service in the sa
     ok(!cluster.objects("Service").some((s) => s.metadata.name.includes("hockeypuck")));
   }));
 
+Deno.test("a config that blocks the charm withdraws the L4 routes with the HTTP ones, and a fix restores them", () =>
+  withCluster(async (cluster) => {
+    const first = ok0(
+      await run(cluster, { leader: true, config: CONFIG, relations: [hockeypuck()] }),
+    );
+    strictEqual(cluster.objects("TCPRoute").length, 1);
+    // HTTPS enforced with no certificates relation: blocked before the cluster is consulted.
+    const bad = { ...CONFIG, "enforce-https": true };
+    const blocked = ok0(await run(cluster, { ...first.state, config: bad }));
+    strictEqual(blocked.state.unitStatus?.status, "blocked");
+    deepStrictEqual(cluster.objects("TCPRoute"), []);
+    ok(!cluster.objects("Service").some((s) => s.metadata.name.includes("hockeypuck")));
+    ok0(await run(cluster, { ...blocked.state, config: CONFIG }));
+    strictEqual(cluster.objects("TCPRoute").length, 1);
+  }));
+
 Deno.test("config that is not YAML blocks naming the requirer; one with no config yet waits quietly", () =>
   withCluster(async (cluster) => {
     const bad: RelationState = {

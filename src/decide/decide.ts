@@ -213,8 +213,8 @@ function renewalOnly(world: ReconcileWorld): Pick<
   return { certificateRequests: renewal.requests, secrets: renewal.secrets, logs: renewal.logs };
 }
 
-/** Blocked before the reconcile could run: routes and Services go, every URL is wiped (the
- * Python charm's cleanup, without its stale URLs). The Gateway and Secrets stay. */
+/** Blocked before the reconcile could run: routes (HTTP and L4) and Services go, every URL is
+ * wiped (the Python charm's cleanup, without its stale URLs). The Gateway and Secrets stay. */
 function withdraw(world: ReconcileWorld, message: string): Outcome {
   const renewal = renewalOnly(world);
   const logs: LogLine[] = [...renewal.logs];
@@ -233,6 +233,9 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
       sets: [
         ...withdrawnBackendTls(world.cluster.owned),
         { kind: KINDS.httpRoute, objects: [] },
+        // L4 routes too (their listeners stay on the Gateway with it, serving nothing); a
+        // cluster without a route kind's CRD has none of it.
+        ...L4_OWNED_KINDS.map((kind) => ({ kind, objects: [], isolated: true })),
         ...slices,
         { kind: KINDS.service, objects: [] },
       ],

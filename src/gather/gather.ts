@@ -260,7 +260,7 @@ async function gatherReconcile(
   ] = await Promise.all([
     Promise.all([
       readIngressRequirers(tools, event, appName, ingressIds),
-      readPerUnitRequirers(tools, event, appName, perUnitIds),
+      readPerUnitRequirers(tools, event, appName, ctx.modelName, perUnitIds),
       readRouteRequirers(tools, event, appName, routeIds),
       readPeers(tools, appName, peerIds[0]),
     ]),

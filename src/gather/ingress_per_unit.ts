@@ -13,6 +13,7 @@ async function readRequirer(
   tools: HookTools,
   event: JujuEvent,
   ownApp: string,
+  ownModel: string,
   relation: RelationRef,
 ): Promise<PerUnitRequirer | null> {
   return await ifPresent(async () => {
@@ -28,8 +29,13 @@ async function readRequirer(
       .sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
     // The library's `validate`: units that name different models withdraw the whole relation.
     const models = [...new Set(entries.flatMap((entry) => entry.request?.model ?? []))].sort();
+    // Its units' pods are selected in our namespace: units of another model cannot be reached.
     const error = models.length > 1
       ? `its units name different models (${models.join(", ")})`
+      : models.length === 1 && models[0] !== ownModel
+      ? `its units are in model ${
+        models[0]
+      }: per-unit ingress serves units of model ${ownModel} only`
       : null;
     const current = ownData.ingress === undefined || ownData.ingress === ""
       ? undefined
@@ -43,10 +49,11 @@ export async function readPerUnitRequirers(
   tools: HookTools,
   event: JujuEvent,
   ownApp: string,
+  ownModel: string,
   relations: readonly RelationRef[],
 ): Promise<PerUnitRequirer[]> {
   const read = await Promise.all(
-    relations.map((relation) => readRequirer(tools, event, ownApp, relation)),
+    relations.map((relation) => readRequirer(tools, event, ownApp, ownModel, relation)),
   );
   return read.filter((requirer) => requirer !== null);
 }

@@ -366,7 +366,13 @@ Deno.test("ingress: a blocked config withdraws routes, Services and every URL, k
     config: { enforceHttps: true },
     ingress: [requirer(1, "web", { currentUrl: "http://10.0.0.1/testing-web" })],
   }));
-  deepStrictEqual(kindsOf(outcome), { HTTPRoute: [], Service: [] });
+  deepStrictEqual(kindsOf(outcome), {
+    HTTPRoute: [],
+    TCPRoute: [],
+    UDPRoute: [],
+    TLSRoute: [],
+    Service: [],
+  });
   strictEqual(outcome.cluster?.onFailure, "warn");
   deepStrictEqual(urlsOf(outcome), { 1: "" });
   ok(outcome.writes.every((w) => !w.needsObjects), "withdrawn URLs do not wait for objects");
