@@ -5,6 +5,7 @@
  */
 import type { LogLevel, RelationRef, SettableStatus } from "./juju/tools.ts";
 import type { DesiredSet } from "./k8s/reconcile.ts";
+import type { Verdict } from "./decide/conditions.ts";
 
 /** The Kubernetes part: each listed kind converges to its objects; kinds not listed are left. */
 export interface ClusterPlan {
@@ -52,6 +53,15 @@ export interface LogLine {
   readonly message: string;
 }
 
+/** What the Gateway controller says of one requirer's routes (show-proxied-endpoints, demo). */
+export interface EndpointCondition {
+  readonly relation: RelationRef;
+  readonly app: string;
+  readonly state: Verdict["state"];
+  /** In a few words: `accepted`, `pending[: …]`, `refused: …`, `unknown (…)`. */
+  readonly condition: string;
+}
+
 export interface Outcome {
   readonly cluster: ClusterPlan | null;
   readonly certificateRequests: CertificateRequests | null;
@@ -62,6 +72,11 @@ export interface Outcome {
   /** Set when the hook must fail so that Juju retries it: what went wrong (the API was
    * unavailable). Nothing else of the outcome is carried out. */
   readonly retry?: string;
+  /** A reconcile's reading of the controller's conditions: the Gateway's and each requirer's. */
+  readonly conditions?: {
+    readonly gateway: string;
+    readonly endpoints: readonly EndpointCondition[];
+  };
   /** For actions: the results, or the failure message. */
   readonly action?: { readonly results: Readonly<Record<string, string>> } | {
     readonly fail: string;

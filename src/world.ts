@@ -16,6 +16,7 @@ import type { TraefikRouteRequest } from "./interfaces/traefik_route.ts";
 import type { Integrations } from "./validation.ts";
 import type { Databag, RelationRef } from "./juju/tools.ts";
 import type { KubeError, KubeObject } from "./k8s/types.ts";
+import type { ClusterConditions, ListedConditions } from "./gather/conditions.ts";
 
 export interface IngressRequirer {
   readonly relation: RelationRef;
@@ -156,6 +157,8 @@ export type ClusterWorld =
     readonly gatewayClasses: readonly string[];
     /** Our labelled objects, by kind name, for every kind that was listed. */
     readonly owned: ReadonlyMap<string, readonly KubeObject[]>;
+    /** What the Gateway controller says in those objects (read in the full scope only). */
+    readonly conditions?: ClusterConditions;
     /** Kinds the cluster does not serve (their CRD is not installed), by kind name. */
     readonly unserved?: readonly string[];
   }
@@ -247,6 +250,9 @@ export interface ProxiedEndpointsWorld {
   readonly gatewayAddress: string | null;
   /** Why the Gateway could not be read, or null. */
   readonly gatewayError: string | null;
+  /** Our routes and what the Gateway controller says of them and of the Gateway (null when
+   * they could not be read). */
+  readonly listed: ListedConditions | null;
   /** The Gateway's TCP, UDP and TLS listeners (`<gateway>-<requirer>-<protocol>-<port>`). */
   readonly l4Listeners: readonly {
     readonly name: string;

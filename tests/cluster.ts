@@ -17,10 +17,46 @@ export interface Cluster {
   readonly env: Record<string, string>;
   /** Objects of a kind in the model's namespace, as plain objects. */
   objects(kind: string): KubeObject[];
-  /** Pretends the Gateway controller assigned addresses. */
+  /** Pretends the Gateway controller assigned addresses (the whole status is replaced: a
+   * controller that reports no conditions, so the charm judges by the addresses alone; a later
+   * write of the Gateway's spec brings back the CRD's pending conditions, as the API server
+   * defaults them: `acceptAll` then plays a controller that accepts). */
   setGatewayAddresses(gateway: string, addresses: { type?: string; value: string }[]): void;
+  /** As the Gateway controller: the Gateway's conditions and, when given, its listeners' (by
+   * listener name), written through the status subresource (validated by the CRD). */
+  setGatewayConditions(
+    gateway: string,
+    conditions: readonly ConditionSpec[],
+    listeners?: Readonly<Record<string, readonly ConditionSpec[]>>,
+  ): Promise<void>;
+  /** As the Gateway controller: a route's `status.parents` entry for each of its parentRefs
+   * (other controllers' entries are kept), through the status subresource. */
+  setRouteConditions(
+    kind: string,
+    name: string,
+    conditions: readonly ConditionSpec[],
+    controller?: string,
+  ): Promise<void>;
+  /** As a controller that accepts everything: the Gateway, each listener and every route of
+   * ours Accepted (and Programmed, ResolvedRefs), about their current generations. */
+  acceptAll(gateway: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A condition as a controller writes it; `observedGeneration` is the object's generation now
+ * unless given. */
+export interface ConditionSpec {
+  readonly type: string;
+  readonly status: "True" | "False" | "Unknown";
+  readonly reason: string;
+  readonly message?: string;
+  readonly observedGeneration?: number;
+}
+
+/** The controller of the GatewayClasses startCluster seeds (`example.com/<class>`). */
+export const CONTROLLER = "example.com/cilium";
+
+const GATEWAY_API = "/apis/gateway.networking.k8s.io/v1";
 
 export interface ClusterOptions {
   namespace?: string;
@@ -60,7 +96,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     tokenFile,
     format: options.kubeconfigFormat,
   });
-  return {
+  const get = (kind: string, name: string) =>
+    server.get(kind, namespace, name) as KubeObject | undefined;
+  const cluster: Cluster = {
     server,
     env: {
       KUBECONFIG: `${dir}/config`,
@@ -72,9 +110,97 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         addresses: addresses.map((address) => ({ type: "IPAddress", ...address })),
       });
     },
+    setGatewayConditions: async (gateway, conditions, listeners) => {
+      const live = get("Gateway", gateway);
+      if (!live) throw new Error(`setGatewayConditions: no Gateway ${gateway}`);
+      const generation = Number(live.metadata.generation);
+      const status: Record<string, unknown> = { conditions: written(conditions, generation) };
+      if (listeners) {
+        status.listeners = Object.entries(listeners).map(([name, listenerConditions]) => ({
+          name,
+          attachedRoutes: 0,
+          supportedKinds: [{ kind: "HTTPRoute" }],
+          conditions: written(listenerConditions, generation),
+        }));
+      }
+      await patchStatus(server, `${GATEWAY_API}/namespaces/${namespace}/gateways/${gateway}`, {
+        status,
+      });
+    },
+    setRouteConditions: async (kind, name, conditions, controller = CONTROLLER) => {
+      const live = get(kind, name);
+      if (!live) throw new Error(`setRouteConditions: no ${kind} ${name}`);
+      const generation = Number(live.metadata.generation);
+      const refs = (live.spec as { parentRefs?: Record<string, unknown>[] }).parentRefs ?? [];
+      const others = ((live.status as { parents?: { controllerName: string }[] })?.parents ?? [])
+        .filter((parent) => parent.controllerName !== controller);
+      const parents = [
+        ...others,
+        ...refs.map((parentRef) => ({
+          parentRef,
+          controllerName: controller,
+          conditions: written(conditions, generation),
+        })),
+      ];
+      await patchStatus(
+        server,
+        `${GATEWAY_API}/namespaces/${namespace}/${kind.toLowerCase()}s/${name}`,
+        { status: { parents } },
+      );
+    },
+    async acceptAll(gateway) {
+      const live = get("Gateway", gateway);
+      const listeners = (live?.spec as { listeners?: { name: string }[] })?.listeners ?? [];
+      await cluster.setGatewayConditions(
+        gateway,
+        [
+          { type: "Accepted", status: "True", reason: "Accepted" },
+          { type: "Programmed", status: "True", reason: "Programmed" },
+        ],
+        Object.fromEntries(listeners.map((listener) => [listener.name, [
+          { type: "Accepted", status: "True", reason: "Accepted" },
+          { type: "Programmed", status: "True", reason: "Programmed" },
+          { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
+        ]])),
+      );
+      for (const kind of ["HTTPRoute", "TCPRoute", "UDPRoute", "TLSRoute"]) {
+        for (const route of cluster.objects(kind)) {
+          await cluster.setRouteConditions(kind, route.metadata.name, [
+            { type: "Accepted", status: "True", reason: "Accepted" },
+            { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
+          ]);
+        }
+      }
+    },
     async close() {
       await server.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
+  return cluster;
+}
+
+/** Conditions as the API stores them, observing `generation` unless they say otherwise. */
+function written(conditions: readonly ConditionSpec[], generation: number) {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  return conditions.map((condition) => ({
+    message: "",
+    observedGeneration: generation,
+    lastTransitionTime: now,
+    ...condition,
+  }));
+}
+
+/** A merge patch of an object's status subresource, as a controller sends it. */
+async function patchStatus(server: FakeApiServer, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${server.url}${path}/status`, {
+    method: "PATCH",
+    headers: {
+      Authorization: `Bearer ${server.token}`,
+      "Content-Type": "application/merge-patch+json",
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`status of ${path}: ${response.status} ${text}`);
 }

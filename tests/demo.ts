@@ -9,7 +9,9 @@ import { parse as parseYaml, stringify } from "yaml";
 import { createClientNodeClient } from "../src/k8s/client_node.ts";
 import { MANAGED_BY } from "../src/k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../src/k8s/types.ts";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { routeName } from "../src/gateway/names.ts";
+import { unitDashed } from "../src/interfaces/ingress_per_unit.ts";
+import { type Cluster, type ConditionSpec, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
@@ -59,18 +61,70 @@ function outcome(result: HookResult): string {
   return status ? `${status.status}: ${status.message}` : "(no status)";
 }
 
-function urls(): string[] {
+/** The fake cluster's Gateway controller, once it runs: before each hook it accepts the Gateway
+ * and every route as they are then, but for the routes it is told to refuse. */
+let controllerRuns = false;
+const refusing = new Map<string, ConditionSpec[]>();
+async function controller(): Promise<void> {
+  if (!cluster || !controllerRuns || !cluster.server.get("Gateway", model, APP)) return;
+  await cluster.acceptAll(APP);
+  for (const [route, conditions] of refusing) {
+    if (cluster.server.get("HTTPRoute", model, route)) {
+      await cluster.setRouteConditions("HTTPRoute", route, conditions);
+    }
+  }
+}
+
+interface RouteCondition {
+  type: string;
+  status: string;
+  reason: string;
+  observedGeneration?: number;
+}
+
+/** Each ingress (and per-unit) requirer: its URL, and what the Gateway controller says of the
+ * routes that serve it. */
+async function endpoints(): Promise<string[]> {
+  // A client per look: each has the budget of one hook.
+  const client = createClientNodeClient({ namespace: model, fieldManager: APP, env });
+  const routes = await client.list(KINDS.httpRoute, `${MANAGED_BY}=${APP}`);
+  /** ` [route http: Accepted, …]` for the routes of `who` (an application or a unit's pod). */
+  const said = (who: string) => {
+    const parts = (["http", "https"] as const).flatMap((protocol) => {
+      const route = routes.find((object) => object.metadata.name === routeName(APP, who, protocol));
+      if (!route) return [];
+      const parents =
+        (route.status as { parents?: { conditions?: RouteCondition[] }[] } | undefined)
+          ?.parents ?? [];
+      const generation = Number(route.metadata.generation);
+      const conditions = parents.flatMap((parent) => parent.conditions ?? []).map((c) =>
+        `${c.status === "True" ? c.type : `${c.type}=${c.status} (${c.reason})`}${
+          (c.observedGeneration ?? generation) < generation
+            ? ` of generation ${c.observedGeneration}, not ${generation}`
+            : ""
+        }`
+      );
+      return [`${protocol}: ${conditions.join(", ") || "no word from the controller yet"}`];
+    });
+    return parts.length ? ` [route ${parts.join("; ")}]` : "";
+  };
   return (state.relations ?? []).filter((relation) => !relation.dying).flatMap((relation) => {
     const raw = relation.localAppData?.ingress;
-    if (raw && relation.endpoint === "ingress-per-unit") {
+    if (relation.endpoint === "ingress-per-unit") {
+      if (!raw) return [];
       const units = parseYaml(raw) as Record<string, { url: string }>;
-      return Object.entries(units).map(([unit, { url }]) => `${unit} → ${url}`);
+      return Object.entries(units).map(([unit, { url }]) =>
+        `${unit} → ${url}${said(unitDashed(unit))}`
+      );
     }
-    return raw ? [`${relation.remoteApp} → ${(JSON.parse(raw) as { url: string }).url}`] : [];
+    if (relation.endpoint !== "gateway") return [];
+    const url = raw ? (JSON.parse(raw) as { url: string }).url : "(no URL)";
+    return [`${relation.remoteApp} → ${url}${said(relation.remoteApp)}`];
   });
 }
 
 async function hook(event: HookEvent): Promise<void> {
+  await controller();
   const result = await runHook(charmDir, state, event, { env });
   state = result.state;
   lastAction = result.action;
@@ -80,8 +134,7 @@ async function hook(event: HookEvent): Promise<void> {
       outcome(result)
     }${exit}`,
   );
-  const published = urls();
-  if (published.length) console.log(`  ${"".padEnd(36)}           URLs: ${published.join(", ")}`);
+  for (const line of await endpoints()) console.log(`  ${"".padEnd(36)}           ${line}`);
 }
 
 function step(title: string): void {
@@ -263,6 +316,8 @@ try {
   if (cluster) {
     step("(the Gateway controller assigns the load balancer address 10.43.8.34)");
     cluster.setGatewayAddresses(APP, [{ value: "10.43.8.34" }]);
+    step("(the Gateway controller accepts and programs the Gateway, and each route it is given)");
+    controllerRuns = true;
     await hook({ kind: "hook", name: "update-status" });
   }
 
@@ -270,6 +325,20 @@ try {
   await integrate(2, "api", 9000, true);
   await integrateTraefikRoute(6, "hockeypuck", 11370);
   await configure({ "external-hostname": "gateway.example.com" });
+  if (cluster) {
+    const route = routeName(APP, "api", "http");
+    step(`(the Gateway controller refuses ${route}: NoMatchingListenerHostname)`);
+    refusing.set(route, [{
+      type: "Accepted",
+      status: "False",
+      reason: "NoMatchingListenerHostname",
+      message: "no listener matches the route's hostnames",
+    }]);
+    await hook({ kind: "hook", name: "update-status" });
+    step(`(the Gateway controller accepts ${route} again)`);
+    refusing.clear();
+    await hook({ kind: "hook", name: "update-status" });
+  }
 
   step(
     `juju deploy self-signed-certificates && juju integrate ${APP}:certificates self-signed-certificates`,

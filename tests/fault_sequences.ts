@@ -509,8 +509,10 @@ export async function runSequence(sequence: Sequence, figures: Figures, rate: nu
       let final = await hook(fresh, converged, { kind: "hook", name: "update-status" });
       const addresses = gatewayAddresses(cluster);
       if (addresses && baseline.server.get("Gateway", NAMESPACE, APP)) {
-        // The same Gateway controller answer, then the hook that reads it.
-        baseline.server.setStatus("Gateway", NAMESPACE, APP, { addresses });
+        // The same Gateway controller answer (addresses and conditions: a write of the Gateway's
+        // spec after the addresses brings back the CRD's pending ones), then the hook that reads it.
+        const status = cluster.server.get("Gateway", NAMESPACE, APP)?.status;
+        baseline.server.setStatus("Gateway", NAMESPACE, APP, status);
         final = await hook(fresh, final.state, { kind: "hook", name: "update-status" });
       }
       deepStrictEqual(final.state.unitStatus, converged.unitStatus, "statuses differ");

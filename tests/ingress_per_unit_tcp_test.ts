@@ -222,7 +222,15 @@ Deno.test("the port range bounds TCP units: a full range and a bad range are Blo
       "kafka/1": "10.0.0.9:30001",
       "kafka/2": "10.0.0.9:30002",
     });
-    strictEqual(moved.state.unitStatus?.status, "active");
+    // Writing the Gateway's spec brought back the CRD's pending conditions (issue 15): Active
+    // once the Gateway controller has taken the new listeners.
+    deepStrictEqual(moved.state.unitStatus, {
+      status: "waiting",
+      message: "Waiting for the Gateway controller",
+    });
+    await cluster.acceptAll(APP);
+    const settled = await run(cluster, moved.state, { kind: "hook", name: "update-status" });
+    strictEqual(settled.state.unitStatus?.status, "active");
   }));
 
 Deno.test("a unit switching from HTTP to TCP mode trades its HTTP route for a listener", () =>

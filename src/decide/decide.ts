@@ -43,6 +43,7 @@ import { decideProxiedEndpoints } from "./endpoints.ts";
 import {
   DEFAULT_TCP_PORTS,
   perUnitTcpRequests,
+  tcpOwner,
   tcpPortsOf,
   tcpUnitUrl,
 } from "./ingress_per_unit_tcp.ts";
@@ -50,11 +51,14 @@ import {
   decidePerUnit,
   ownedByUnit,
   perUnitProblems,
+  unitObjects,
   withdrawPerUnit,
   withPerUnitObjects,
 } from "./ingress_per_unit.ts";
 import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { describeJudgement, judge, type Judgement } from "./conditions.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
+import { l4RequestObjects } from "../gateway/l4.ts";
 import {
   traefikErrors,
   traefikHttpOwnerOf,
@@ -177,6 +181,19 @@ function invalidRequirers(
   }
   // Not cut here: the log line keeps all of it, the status-set adapter cuts the status.
   return parts.length ? parts.join(" ") : null;
+}
+
+/** A requirer's URL is withdrawn while the controller refuses its route outright, and stays
+ * withdrawn while its next generation is pending (it is published again once accepted). */
+function withdrawn(judged: Judgement, id: number | string): boolean {
+  const now = judged.owners.get(id);
+  const before = judged.previous.get(id);
+  if (now?.state === "refused") return now.withdraw;
+  return now?.state === "pending" && before?.state === "refused" && before.withdraw;
+}
+
+function withDetails(message: string, details: readonly string[]): string {
+  return details.length === 0 ? message : `${message}: ${details.join("; ")}`;
 }
 
 /** A Blocked status the decision names a problem with is logged too, so the log says it. */
@@ -354,33 +371,81 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     https: tls.issued.map((issued) => httpsListenerName(world.app, issued.target)),
   }, traefikLeftOut);
 
-  const urls = new Map<number, string>();
-  for (const requirer of served) {
-    const url = requirerUrl(ingressRouting(input), requirer.backend!, address);
-    if (url !== null) urls.set(requirer.relation.id, url);
-  }
-  const writes = [...ingressWrites(world.ingress, urls, true), ...routing.writes];
   const host = ingressHost(config);
   // traefik-route requirers are told the external hostname's base (path mode's).
   const base = urlBase({ ...input, hostnames: host === null ? [] : [host] }, address);
-  writes.push(...traefikWrites(world, base, host));
-  const perUnit = decidePerUnit(
-    world.app,
-    world.ingressPerUnit,
-    {
-      route: { gateway: world.app, namespace: cluster.namespace, host },
-      base: null,
-      https: httpsServed(input, host),
-      enforceHttps: config.enforceHttps,
-      hstsMaxAge: config.hstsMaxAge,
-      // Units are routed as the ingress requirers are: every hostname, subdomains, timeouts.
-      routing: ingressRouting(input),
-      address,
-      unservable: routing.unservableUnits,
-    },
-    world.refused,
-    { url: (unit) => tcpUnitUrl(l4, unit, address), invalid: perUnitTcp.invalid },
+  const perUnitHttp = {
+    route: { gateway: world.app, namespace: cluster.namespace, host },
+    base: null,
+    https: httpsServed(input, host),
+    enforceHttps: config.enforceHttps,
+    hstsMaxAge: config.hstsMaxAge,
+    // Units are routed as the ingress requirers are: every hostname, subdomains, timeouts.
+    routing: ingressRouting(input),
+    address,
+    unservable: routing.unservableUnits,
+  };
+  const decideUnits = (withdrawnUnit: (unit: string) => boolean) =>
+    decidePerUnit(
+      world.app,
+      world.ingressPerUnit,
+      { ...perUnitHttp, withdrawn: withdrawnUnit },
+      world.refused,
+      {
+        url: (unit) => withdrawnUnit(unit) ? null : tcpUnitUrl(l4, unit, address),
+        invalid: perUnitTcp.invalid,
+      },
+    );
+  let perUnit = decideUnits(() => false);
+  // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
+  const redirect = config.enforceHttps && input.backends.length === 0 &&
+      (perUnit.httpUnits > 0 || traefikServesHttp(traefik, traefikLeftOut))
+    ? [gatewayRedirectRoute(ingressRouting(input), input.hostnames)]
+    : [];
+  const sets = withPerUnitObjects(
+    desiredObjects({ ...input, l4, httpRoutes: traefikHttp }),
+    perUnit,
+    redirect,
   );
+  const judged = judge({
+    gateway: world.app,
+    owned: cluster.owned,
+    conditions: cluster.conditions,
+    desired: sets,
+    owners: [
+      ...served.map((requirer) => ({
+        id: requirer.relation.id,
+        app: requirer.app,
+        routes: backendObjects(world.app, requirer.backend!),
+      })),
+      // L4 requests (a per-unit TCP unit's among them) by their owner's name.
+      ...requestsL4.filter((request) => !leftOutL4.has(request.owner)).map((request) => ({
+        id: request.owner,
+        app: request.owner,
+        routes: l4RequestObjects(request),
+      })),
+      // A per-unit HTTP unit by the same name as a TCP one.
+      ...world.ingressPerUnit.flatMap((requirer) => requirer.units).map(({ unit }) => ({
+        id: tcpOwner(unit),
+        app: tcpOwner(unit),
+        routes: unitObjects(world.app, unit),
+      })),
+    ],
+  });
+  const unitWithdrawn = (unit: string) => withdrawn(judged, tcpOwner(unit));
+  if (world.ingressPerUnit.some((requirer) => requirer.units.some((e) => unitWithdrawn(e.unit)))) {
+    // The same objects; only the URLs of units whose routes the controller refuses go.
+    perUnit = decideUnits(unitWithdrawn);
+  }
+  const urls = new Map<number, string>();
+  for (const requirer of served) {
+    const url = requirerUrl(ingressRouting(input), requirer.backend!, address);
+    if (url !== null && !withdrawn(judged, requirer.relation.id)) {
+      urls.set(requirer.relation.id, url);
+    }
+  }
+  const writes = [...ingressWrites(world.ingress, urls, true), ...routing.writes];
+  writes.push(...traefikWrites(world, base, host));
   writes.push(...perUnit.writes);
   if (address !== null) {
     const provider = renderGatewayRouteProvider({
@@ -411,13 +476,18 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     }
   }
 
-  const logs: LogLine[] = [...tls.logs, ...routing.logs];
-  const invalid = [
+  const logs: LogLine[] = [...tls.logs, ...routing.logs, ...judged.logs];
+  const invalidData = [
     invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
     traefikErrors(traefik),
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
-  ].filter((part) => part !== null).join(" ") || null;
+  ].filter((part) => part !== null).join(" ");
+  const invalid = [
+    ...judged.blockedGateway,
+    ...(invalidData === "" ? [] : [invalidData]),
+    ...judged.blockedRoutes,
+  ].join("; ") || null;
   const pending = [
     ...world.ingress.filter((requirer) => requirer.pending).map((r) => r.app),
     ...perUnit.pending,
@@ -445,31 +515,26 @@ function decideReconcile(world: ReconcileWorld): Outcome {
     });
     status = { status: "waiting", message: TLS_WAITING };
   } else if (address === null) {
-    status = { status: "waiting", message: "Waiting for gateway address" };
+    const said = judged.gateway.state === "pending" ? judged.gateway.details : [];
+    status = { status: "waiting", message: withDetails("Waiting for gateway address", said) };
+  } else if (judged.waiting !== null) {
+    status = {
+      status: "waiting",
+      message: withDetails("Waiting for the Gateway controller", judged.waiting),
+    };
   } else if (pending.length > 0) {
     status = { status: "waiting", message: `Waiting for ingress data from ${pending.join(", ")}` };
   } else {
     status = { status: "active", message: activeMessage(config, addresses.usable) };
   }
-  // The HTTP→HTTPS redirect is the ingress part's when it has backends, else the units'.
-  const redirect = config.enforceHttps && input.backends.length === 0 &&
-      (perUnit.httpUnits > 0 || traefikServesHttp(traefik, traefikLeftOut))
-    ? [gatewayRedirectRoute(ingressRouting(input), input.hostnames)]
-    : [];
   return {
-    cluster: {
-      sets: withPerUnitObjects(
-        desiredObjects({ ...input, l4, httpRoutes: traefikHttp }),
-        perUnit,
-        redirect,
-      ),
-      onFailure: "block",
-    },
+    cluster: { sets, onFailure: "block" },
     certificateRequests: tls.requests,
     secrets: tls.secrets,
     writes,
     logs,
     status,
+    conditions: describeJudgement(judged, served),
   };
 }
 

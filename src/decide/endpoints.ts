@@ -9,6 +9,7 @@
 import { urlHost } from "../gateway/address.ts";
 import { type Outcome, reportOnly } from "../outcome.ts";
 import type { ProxiedEndpointsWorld } from "../world.ts";
+import { endpointConditions } from "./conditions.ts";
 
 export const NOT_LEADER_FAILURE =
   "show-proxied-endpoints must run on the leader unit (only it can read what was published)";
@@ -17,6 +18,8 @@ interface Endpoint {
   url: string;
   /** A gateway-route application served on more than one hostname: all of them. */
   urls?: string[];
+  /** What the Gateway controller says of it (when it reports conditions). */
+  condition?: string;
 }
 
 /** A JSON value of our gateway-route provider databag, or null. */
@@ -70,6 +73,16 @@ export function decideProxiedEndpoints(world: ProxiedEndpointsWorld): Outcome {
     if (urls.length > 0) {
       endpoints[app] = urls.length > 1 ? { url: urls[0], urls } : { url: urls[0] };
     }
+  }
+  const said = endpointConditions(
+    world.app,
+    world.listed,
+    world.ingress.map(({ app }) => app),
+    world.perUnit.flatMap(({ urls }) => [...(urls ?? new Map()).keys()]),
+  );
+  for (const [key, endpoint] of Object.entries(endpoints)) {
+    const condition = said.get(key);
+    if (condition !== undefined) endpoint.condition = condition;
   }
   return {
     ...reportOnly(null, logs),

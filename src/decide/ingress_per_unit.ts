@@ -34,6 +34,8 @@ export interface PerUnitHttpContext {
   readonly https: boolean;
   readonly enforceHttps: boolean;
   readonly hstsMaxAge: number;
+  /** A unit whose route the Gateway controller refuses gets no URL (its objects stay). */
+  readonly withdrawn?: (unit: string) => boolean;
   /** When set, units are routed as ingress requirers are (`src/gateway/routing.ts`: every
    * hostname, subdomain mode, timeouts), and their URLs use the Gateway's `address`. */
   readonly routing?: IngressRouting;
@@ -159,7 +161,7 @@ export function decidePerUnit(
       const url = http.routing === undefined
         ? (http.base === null ? null : ingressUrl(http.base, unitBackend(request)))
         : requirerUrl(http.routing, unitBackend(request), http.address ?? null);
-      if (url !== null) urls.set(entry.unit, url);
+      if (url !== null && !http.withdrawn?.(entry.unit)) urls.set(entry.unit, url);
     }
     const wanted = urls.size === 0 ? undefined : renderUnitUrls(urls);
     if (wanted !== requirer.current) {

@@ -15,6 +15,7 @@ import type { HookTools, RelationRef } from "../juju/tools.ts";
 import { KINDS, type KubeClient, KubeError } from "../k8s/types.ts";
 import type { ProxiedEndpointsWorld } from "../world.ts";
 import { ENDPOINTS, ifPresent, liveRelations, remoteApp } from "./relations.ts";
+import { listConditions, type ListedConditions } from "./conditions.ts";
 
 /** Each live relation of an endpoint with its remote application and our databag, read by `f`. */
 async function eachRelation<T>(
@@ -35,18 +36,28 @@ async function eachRelation<T>(
 async function readGateway(
   ctx: HookContext,
   connect: (ctx: HookContext) => Promise<KubeClient>,
-): Promise<{ address: string | null; error: string | null; listeners: L4Listener[] }> {
+): Promise<
+  {
+    address: string | null;
+    error: string | null;
+    listeners: L4Listener[];
+    listed: ListedConditions | null;
+  }
+> {
   try {
     const client = await connect(ctx);
-    const gateway = await client.get(KINDS.gateway, ctx.appName);
+    const read = client.get(KINDS.gateway, ctx.appName);
+    // The routes and classes too, at once, for what the Gateway controller says of each endpoint.
+    const [gateway, listed] = await Promise.all([read, listConditions(client, ctx.appName, read)]);
     return {
       address: gatewayAddresses(gateway ?? undefined).usable[0] ?? null,
       error: null,
       listeners: liveL4Listeners(gateway ?? undefined),
+      listed,
     };
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
-    return { address: null, error: error.message, listeners: [] };
+    return { address: null, error: error.message, listeners: [], listed: null };
   }
 }
 
@@ -60,6 +71,7 @@ export async function gatherProxiedEndpoints(
   const empty = {
     gatewayAddress: null,
     gatewayError: null,
+    listed: null,
     l4Listeners: [],
     ingress: [],
     perUnit: [],
@@ -103,6 +115,7 @@ export async function gatherProxiedEndpoints(
     config: parseConfig(rawConfig),
     gatewayAddress: gateway.address,
     gatewayError: gateway.error,
+    listed: gateway.listed,
     l4Listeners: gateway.listeners,
     ingress,
     perUnit,

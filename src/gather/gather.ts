@@ -30,6 +30,7 @@ import {
 } from "./relations.ts";
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
+import { readConditions } from "./conditions.ts";
 import { backendTlsKinds, listBackendTls, readCaTransfer } from "./ca.ts";
 import { readTraefikRouteRequirers } from "./traefik_route.ts";
 import { PEERS_ENDPOINT, readPeers, withEndpointSlices } from "./units.ts";
@@ -141,6 +142,7 @@ function startCluster(ctx: HookContext, connect: Connector) {
           namespace: first.cluster.namespace,
           gatewayClasses: classes.map((gc) => gc.metadata.name),
           owned,
+          conditions: readConditions(owned, classes, ctx.appName, first.cluster.namespace),
         },
       };
     },
