@@ -1,6 +1,6 @@
 /**
- * Head starts for a hook that may talk to the Kubernetes API, taken while the first hook-tool
- * call (`is-leader`) keeps the main thread idle:
+ * Head starts for the leader's Kubernetes requests, taken as soon as it knows it reconciles,
+ * while its first hook-tool reads keep the main thread mostly idle:
  *
  * - The first TLS handshake of a Deno process costs about 30 ms of CPU, once: Deno's TLS uses
  *   AWS-LC, whose random generator seeds itself from CPU jitter entropy on first use (a timing
@@ -11,6 +11,7 @@
  * - The client's modules are loaded and evaluated.
  *
  * Nothing here is awaited by a hook that turns out not to need the API: it simply exits.
+ * A standby does not take them (measured: 6 ms slower and 1 MiB more on its one-call hook).
  */
 let seeded: Promise<unknown> = Promise.resolve();
 
