@@ -233,9 +233,13 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
       sets: [
         ...withdrawnBackendTls(world.cluster.owned),
         { kind: KINDS.httpRoute, objects: [] },
-        // L4 routes too (their listeners stay on the Gateway with it, serving nothing); a
+        // L4 routes too (their listeners stay on the Gateway with it, serving nothing). They
+        // are deleted before their backend Services, so with no Service of ours left none can
+        // remain: then they are not even listed (a blocked hook keeps its two requests). A
         // cluster without a route kind's CRD has none of it.
-        ...L4_OWNED_KINDS.map((kind) => ({ kind, objects: [], isolated: true })),
+        ...((world.cluster.owned.get(KINDS.service.kind) ?? []).length > 0
+          ? L4_OWNED_KINDS.map((kind) => ({ kind, objects: [], isolated: true }))
+          : []),
         ...slices,
         { kind: KINDS.service, objects: [] },
       ],

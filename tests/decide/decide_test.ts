@@ -366,16 +366,36 @@ Deno.test("ingress: a blocked config withdraws routes, Services and every URL, k
     config: { enforceHttps: true },
     ingress: [requirer(1, "web", { currentUrl: "http://10.0.0.1/testing-web" })],
   }));
-  deepStrictEqual(kindsOf(outcome), {
-    HTTPRoute: [],
-    TCPRoute: [],
-    UDPRoute: [],
-    TLSRoute: [],
-    Service: [],
-  });
+  // No Service of ours is left: no L4 route can be (they go before their Services), so none
+  // of their kinds is listed.
+  deepStrictEqual(kindsOf(outcome), { HTTPRoute: [], Service: [] });
   strictEqual(outcome.cluster?.onFailure, "warn");
   deepStrictEqual(urlsOf(outcome), { 1: "" });
   ok(outcome.writes.every((w) => !w.needsObjects), "withdrawn URLs do not wait for objects");
+});
+
+Deno.test("a blocked config with Services of ours left withdraws the L4 routes before them", () => {
+  const base = world({ config: { enforceHttps: true }, ingress: [requirer(1, "web")] });
+  if (!("owned" in base.cluster)) throw new Error("the world has no cluster");
+  const service = { apiVersion: "v1", kind: "Service", metadata: { name: "gw-hockeypuck" } };
+  const outcome = decide({
+    ...base,
+    cluster: { ...base.cluster, owned: new Map([[KINDS.service.kind, [service]]]) },
+  });
+  deepStrictEqual(Object.keys(kindsOf(outcome)), [
+    "HTTPRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "TLSRoute",
+    "Service",
+  ]);
+  ok(
+    outcome.cluster!.sets.filter((set) =>
+      set.kind.kind.endsWith("Route") && set.kind.kind !==
+        "HTTPRoute"
+    ).every((set) => set.isolated),
+    "a cluster without an L4 CRD has none of it",
+  );
 });
 
 // --- the three HTTPS modes ---
