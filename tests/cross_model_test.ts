@@ -6,10 +6,11 @@
  * exist.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { ok0, withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -47,20 +48,6 @@ function local(id: number, app: string): RelationState {
     remoteAppData: { model: '"testing"', name: JSON.stringify(app), port: "9000" },
     remoteUnits: { [`${app}/0`]: { host: JSON.stringify(`${app}-0`), ip: '"10.9.9.9"' } },
   };
-}
-
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
 }
 
 const run = (cluster: Cluster, state: JujuState, event: HookEvent) =>

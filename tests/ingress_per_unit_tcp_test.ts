@@ -6,11 +6,12 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { tcpTraefikRoute, unitData } from "./ingress_per_unit_fixtures.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -28,15 +29,6 @@ function kafka(units: number[]): RelationState {
     remoteAppData: {},
     remoteUnits: Object.fromEntries(units.map((n) => [`kafka/${n}`, tcpUnit(`kafka/${n}`)])),
   };
-}
-
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
 }
 
 async function run(cluster: Cluster, state: JujuState, event: HookEvent = CHANGED) {

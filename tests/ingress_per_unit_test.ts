@@ -8,12 +8,13 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 // deno-lint-ignore no-import-prefix -- test-only dependency, kept out of deno.json
 import { Ajv } from "npm:ajv@8.17.1";
 import { parse as parseYaml } from "yaml";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
 import { unitData } from "./ingress_per_unit_fixtures.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { ok0, withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -44,22 +45,8 @@ function requirer(
   };
 }
 
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
-
 function run(cluster: Cluster, state: JujuState, event: HookEvent = CHANGED): Promise<HookResult> {
   return runHook(charmDir, state, event, { env: cluster.env });
-}
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
 }
 
 /** The Gateway exists (created by a first hook) and its controller gave it an address. */

@@ -8,6 +8,7 @@ import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { ok0 } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const TRUST =
@@ -60,11 +61,6 @@ const url = (result: HookResult, relationId: number) => {
 };
 const writes = (cluster: Cluster) =>
   cluster.server.resourceRequests().filter((request) => request.method !== "GET");
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
-}
 
 Deno.test("one requirer: Gateway, Service and route are created; URL and Active once addressed", () =>
   withCluster(async (cluster) => {

@@ -4,9 +4,10 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
+import { withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -41,15 +42,6 @@ function v2(id: number, app: string): RelationState {
     remoteAppData: { model: '"testing"', name: JSON.stringify(app), port: "8080" },
     remoteUnits: { [`${app}/0`]: { host: JSON.stringify(`${app}-0`) } },
   };
-}
-
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
 }
 
 async function run(cluster: Cluster, state: JujuState, event: HookEvent): Promise<HookResult> {

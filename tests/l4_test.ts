@@ -5,7 +5,7 @@
  * request for the L4 route kinds.
  */
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { planL4, renderBackendService } from "../src/gateway/l4.ts";
@@ -13,6 +13,7 @@ import { renderGateway } from "../src/gateway/objects.ts";
 import { connect } from "../src/k8s/client.ts";
 import { reconcileOwned } from "../src/k8s/reconcile.ts";
 import { KINDS } from "../src/k8s/types.ts";
+import { ok0, withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -29,22 +30,8 @@ const requirer: RelationState = {
 };
 const STATE: JujuState = { leader: true, config: CONFIG, relations: [requirer] };
 
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
-
 function run(cluster: Cluster, state: JujuState, event: HookEvent = CHANGED): Promise<HookResult> {
   return runHook(charmDir, state, event, { env: cluster.env });
-}
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
 }
 
 const listenerNames = (cluster: Cluster) =>

@@ -4,10 +4,11 @@
  * told, as traefik-k8s's action does.
  */
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { tcpTraefikRoute, unitData } from "./ingress_per_unit_fixtures.ts";
+import { withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -45,15 +46,6 @@ const route: RelationState = {
   remoteAppData: { hostname: '"keys.example.com"', additional_hostnames: '["k.example.com"]' },
   remoteUnits: { "keys/0": {} },
 };
-
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
 
 async function serve(cluster: Cluster, state: JujuState): Promise<HookResult> {
   const run = (s: JujuState) =>

@@ -4,7 +4,7 @@
  * renewal, hostname changes, the three HTTPS modes, gateway-route and dns-record, and the action.
  */
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa, type TestCa } from "./harness/tls_ca.ts";
@@ -12,6 +12,7 @@ import { parseCsr } from "../src/tls/csr.ts";
 import { parseCertificate } from "../src/tls/certificate.ts";
 import { publicKeyOf } from "../src/tls/keys.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const HOST = "gw.example.com";
@@ -42,15 +43,6 @@ function certificatesRelation(providerData: Record<string, string> = {}): Relati
     remoteUnits: { "ca/0": {} },
     remoteAppData: providerData,
   };
-}
-
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
 }
 
 async function run(

@@ -8,10 +8,11 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { stringify } from "yaml";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
+import { ok0, withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -81,22 +82,8 @@ function hockeypuck(id = 1, app = "hockeypuck", units = 2, port = 11370): Relati
   );
 }
 
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
-
 function run(cluster: Cluster, state: JujuState, event: HookEvent = CHANGED): Promise<HookResult> {
   return runHook(charmDir, state, event, { env: cluster.env });
-}
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
 }
 
 const names = (objects: KubeObject[]) => objects.map((object) => object.metadata.name).sort();

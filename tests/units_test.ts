@@ -5,11 +5,12 @@
  * CSR; scaling down deletes nothing while units remain.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { type Cluster } from "./cluster.ts";
 import { FakeApp } from "./harness/juju/model.ts";
 import type { HookEvent, HookResult, JujuState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
+import { ok0, withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const PEERS = { endpoint: "gateway-peers", id: 0 };
@@ -46,23 +47,9 @@ function model(units: number[], config: JujuState["config"], tls: boolean): Fake
   });
 }
 
-async function withCluster(test: (cluster: Cluster) => Promise<void>) {
-  const cluster = await startCluster();
-  try {
-    await test(cluster);
-  } finally {
-    await cluster.close();
-  }
-}
-
 function runner(cluster: Cluster) {
   return (state: JujuState, event: HookEvent) =>
     runHook(charmDir, state, event, { env: cluster.env });
-}
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
 }
 
 const kubeWrites = (cluster: Cluster) =>

@@ -7,11 +7,12 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { type Cluster, startCluster } from "./cluster.ts";
-import type { HookResult, JujuState } from "./harness/juju/state.ts";
+import type { JujuState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
 import { createCsr } from "../src/tls/csr.ts";
 import { generatePrivateKey } from "../src/tls/keys.ts";
+import { ok0 } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const HOST = "gw.example.com";
@@ -213,11 +214,6 @@ async function pythonJuju(key: string, csr: string, issued: Awaited<ReturnType<t
 
 const names = (cluster: Cluster, kind: string) =>
   cluster.objects(kind).map((object) => object.metadata.name).sort();
-
-function ok0(result: HookResult): HookResult {
-  strictEqual(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return result;
-}
 
 Deno.test("refreshing the Python charm in place adopts its objects, prunes the rest and keeps serving", async () => {
   const cluster = await startCluster();
