@@ -16,6 +16,7 @@ import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
 import { unitData } from "./ingress_per_unit_fixtures.ts";
+import { hockeypuckTraefik } from "./traefik_route_fixtures.ts";
 
 const APP = "gateway-api-integrator";
 
@@ -199,29 +200,12 @@ async function integrateTraefikRoute(id: number, app: string, port: number): Pro
     relations: [...(state.relations ?? []), { id, endpoint: "traefik-route", remoteApp: app }],
   };
   await hook({ kind: "relation", name: "created", relationId: id });
-  const config = {
-    tcp: {
-      routers: {
-        [`${app}-tcp-router`]: {
-          rule: "ClientIP(`0.0.0.0/0`)",
-          entryPoints: ["reconciliation-port"],
-          service: `${app}-tcp-service`,
-        },
-      },
-      services: {
-        [`${app}-tcp-service`]: {
-          loadBalancer: {
-            servers: [{ address: `${app}-0.${app}-endpoints.${model}.svc.cluster.local:${port}` }],
-          },
-        },
-      },
-    },
-  };
+  const sent = hockeypuckTraefik(app, port, 1, model);
   updateRelation(id, (relation) => ({
     ...relation,
     remoteAppData: {
-      config: stringify(config),
-      static: stringify({ entryPoints: { "reconciliation-port": { address: `:${port}` } } }),
+      config: stringify(sent.config),
+      static: stringify(sent.static),
       raw: "False",
     },
     remoteUnits: { [`${app}/0`]: {} },

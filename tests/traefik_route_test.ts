@@ -13,6 +13,7 @@ import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
 import { ok0, withCluster } from "./blackbox.ts";
+import { hockeypuckTraefik, unitHost } from "./traefik_route_fixtures.ts";
 
 const APP = "gateway-api-integrator";
 const charmDir = await packedCharmDir();
@@ -49,36 +50,28 @@ function requirer(
   };
 }
 
-const host = (app: string, n: number) => `${app}-${n}.${app}-endpoints.testing.svc.cluster.local`;
+const host = (app: string, n: number) => unitHost(app, n);
 
 /** What hockeypuck-k8s sends (issue 12): its reconciliation port 11370 over TCP. */
 function hockeypuck(id = 1, app = "hockeypuck", units = 2, port = 11370): RelationState {
+  const sent = hockeypuckTraefik(app, port, units);
+  return requirer(id, app, sent.config, sent.static, units);
+}
+
+/** A DNS server's port 53 published on 5353/UDP. */
+function coredns(id = 2): RelationState {
   return requirer(
     id,
-    app,
+    "coredns",
     {
-      tcp: {
-        routers: {
-          [`${app}-tcp-router`]: {
-            rule: "ClientIP(`0.0.0.0/0`)",
-            entryPoints: ["reconciliation-port"],
-            service: `${app}-tcp-service`,
-          },
-        },
+      udp: {
+        routers: { dns: { entryPoints: ["dns"], service: "dns" } },
         services: {
-          [`${app}-tcp-service`]: {
-            loadBalancer: {
-              servers: Array.from(
-                { length: units },
-                (_, n) => ({ address: `${host(app, n)}:${port}` }),
-              ),
-            },
-          },
+          dns: { loadBalancer: { servers: [{ address: `${host("coredns", 0)}:53` }] } },
         },
       },
     },
-    { entryPoints: { "reconciliation-port": { address: `:${port}` } } },
-    units,
+    { entryPoints: { dns: { address: ":5353/udp" } } },
   );
 }
 
@@ -163,19 +156,7 @@ Deno.test("hockeypuck: port 11370 becomes a TCP listener and a TCPRoute to its p
 
 Deno.test("UDP: a udp router on :5353/udp becomes a UDP listener and a UDPRoute", () =>
   withCluster(async (cluster) => {
-    const dns = requirer(
-      2,
-      "coredns",
-      {
-        udp: {
-          routers: { dns: { entryPoints: ["dns"], service: "dns" } },
-          services: {
-            dns: { loadBalancer: { servers: [{ address: `${host("coredns", 0)}:53` }] } },
-          },
-        },
-      },
-      { entryPoints: { dns: { address: ":5353/udp" } } },
-    );
+    const dns = coredns();
     ok0(await run(cluster, { leader: true, config: CONFIG, relations: [dns] }));
     deepStrictEqual(listeners(cluster)[1], {
       name: `${APP}-coredns-udp-5353`,
@@ -472,19 +453,7 @@ Deno.test("hostile traefik-route databags block that requirer by name; an ingres
 
 Deno.test("show-proxied-endpoints lists a traefik-route application's TCP and UDP ports", () =>
   withCluster(async (cluster) => {
-    const dns = requirer(
-      2,
-      "coredns",
-      {
-        udp: {
-          routers: { dns: { entryPoints: ["dns"], service: "dns" } },
-          services: {
-            dns: { loadBalancer: { servers: [{ address: `${host("coredns", 0)}:53` }] } },
-          },
-        },
-      },
-      { entryPoints: { dns: { address: ":5353/udp" } } },
-    );
+    const dns = coredns();
     const state: JujuState = { leader: true, config: CONFIG, relations: [hockeypuck(), dns] };
     const first = ok0(await run(cluster, state));
     cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
