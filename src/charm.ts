@@ -5,19 +5,18 @@
  */
 import { applyCluster, applyJuju } from "./apply/apply.ts";
 import { decide } from "./decide/decide.ts";
-import { describeError } from "./decide/errors.ts";
 import { type Connector, gather } from "./gather/gather.ts";
 import { runs } from "./events.ts";
 import type { HookContext } from "./juju/context.ts";
 import type { HookTools } from "./juju/tools.ts";
 import { report } from "./report/report.ts";
+import { type ExitCode, reportFailure } from "./report/failure.ts";
 
 export { ENDPOINTS } from "./gather/relations.ts";
 export { TLS_WAITING } from "./decide/decide.ts";
 export type { Connector };
 
-/** Exit codes: 0 done (even when blocked), 1 failed in a way a retry of the hook can fix. */
-export type ExitCode = 0 | 1;
+export type { ExitCode };
 
 export const connectFromEnvironment: Connector = async (ctx) => {
   const { connect, tuningFromEnv } = await import("./k8s/client.ts");
@@ -66,9 +65,6 @@ export async function handleEvent(
     if (runs(event)) await pass(ctx, tools, connect);
     return 0;
   } catch (error) {
-    const message = `${"hook" in event ? event.hook : event.name} failed: ${describeError(error)}`;
-    console.error(message);
-    await tools.log("ERROR", message).catch(() => {});
-    return 1;
+    return await reportFailure(event, tools, error);
   }
 }

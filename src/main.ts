@@ -2,7 +2,8 @@
  * Entry point of the charm executable: Juju runs `dispatch` with no arguments and the event in
  * the environment. Reads the context, handles the event and exits with its code. The charm is
  * loaded only for an event it acts on (a hook with nothing to do costs no module evaluation),
- * and only on the leader: a standby answers from `standby.ts` alone.
+ * and only on the leader: a standby answers from `standby.ts` alone, and the get-certificate
+ * action from `get_certificate.ts`.
  */
 import { runs } from "./events.ts";
 import { ContextError, type HookContext, readContext } from "./juju/context.ts";
@@ -22,6 +23,11 @@ async function standby(ctx: HookContext, tools: HookTools): Promise<boolean | 1>
   }
 }
 
+/** The one action that needs neither the cluster nor the reconcile's modules. */
+function isGetCertificate(ctx: HookContext): boolean {
+  return ctx.event.kind === "action" && ctx.event.name === "get-certificate";
+}
+
 async function main(): Promise<number> {
   let ctx;
   try {
@@ -38,6 +44,10 @@ async function main(): Promise<number> {
   ]);
   if (Deno.env.get("GATEWAY_API_INTEGRATOR_TRACE") !== "1") {
     const tools = createHookTools(processToolRunner(), ctx);
+    // Any unit answers an action (the standby check lets every action through).
+    if (isGetCertificate(ctx)) {
+      return await (await import("./get_certificate.ts")).runGetCertificate(ctx, tools);
+    }
     const handled = await standby(ctx, tools);
     if (handled !== false) return handled === true ? 0 : handled;
     // Only the leader reconciles: the head starts for its Kubernetes requests (a standby that
@@ -52,9 +62,11 @@ async function main(): Promise<number> {
     async (hook) => (await import("./charm.ts")).connectFromEnvironment(hook),
   );
   const tools = createHookTools(trace.runner, ctx);
-  const handled = await standby(ctx, tools);
   let code: number;
-  if (handled === false) {
+  const handled = isGetCertificate(ctx) ? "get-certificate" : await standby(ctx, tools);
+  if (handled === "get-certificate") {
+    code = await (await import("./get_certificate.ts")).runGetCertificate(ctx, tools);
+  } else if (handled === false) {
     if (ctx.event.kind !== "action") prepareKubernetes();
     const { handleEvent } = await import("./charm.ts");
     code = await handleEvent(ctx, tools, trace.connect);

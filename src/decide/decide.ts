@@ -32,13 +32,13 @@ import {
   validateGatewayClass,
 } from "../validation.ts";
 import type {
-  CertificateActionWorld,
   IngressRequirer,
   ReconcileWorld,
   RemoveWorld,
   RouteRequirer,
   World,
 } from "../world.ts";
+import { decideCertificateAction } from "./certificate_action.ts";
 import { decideProxiedEndpoints } from "./endpoints.ts";
 import {
   DEFAULT_TCP_PORTS,
@@ -574,30 +574,6 @@ function decideRemove(world: RemoveWorld): Outcome {
       ],
       onFailure: "retry",
       announce: "application removed",
-    },
-  };
-}
-
-function decideCertificateAction(world: CertificateActionWorld): Outcome {
-  const logs = world.warnings.map((message) => ({ level: "WARNING" as const, message }));
-  if (world.provided === null) {
-    return { ...reportOnly(null), action: { fail: "Certificate relation not ready." } };
-  }
-  const found = world.provided.find((provided) => provided.commonName === world.hostname);
-  if (!found) {
-    return {
-      ...reportOnly(null, logs),
-      action: { fail: `Missing or incomplete certificate data for ${world.hostname}` },
-    };
-  }
-  return {
-    ...reportOnly(null, logs),
-    action: {
-      results: {
-        certificate: found.entry.certificate,
-        ca: found.entry.ca,
-        chain: found.entry.chain.join("\n\n"),
-      },
     },
   };
 }

@@ -28,6 +28,7 @@ import {
   readRouteRequirers,
   remoteApp,
 } from "./relations.ts";
+import { gatherCertificateAction } from "./certificate_action.ts";
 import { readPerUnitRequirers } from "./ingress_per_unit.ts";
 import { isCertificateSecret, isTlsSecret } from "./tls_labels.ts";
 import { readConditions } from "./conditions.ts";
@@ -354,25 +355,7 @@ async function gatherAction(
     return await gatherProxiedEndpoints(ctx, tools, connect);
   }
   if (name !== "get-certificate") return { kind: "unknown-action", name };
-  // The parameters, the relation and the certificate code at once.
-  const tls = import("./tls.ts");
-  tls.catch(() => {});
-  const [params, relations] = await Promise.all([
-    tools.actionGet(),
-    liveRelations(tools, ctx.event, ENDPOINTS.certificates),
-  ]);
-  const hostname = typeof params.hostname === "string" ? params.hostname : "";
-  const relation = relations[0];
-  if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
-  const [{ readProvidedForAction }, provider] = await Promise.all([
-    tls,
-    remoteApp(tools, ctx.event, relation),
-  ]);
-  return {
-    kind: "get-certificate",
-    hostname,
-    ...(await readProvidedForAction(tools, relation, provider)),
-  };
+  return await gatherCertificateAction(ctx, tools);
 }
 
 /** Reads the world of one hook: a reconcile, `remove`, or an action. */

@@ -1,61 +1,18 @@
 /**
- * Reading the charm's relations through the hook tools: which relations are live, who is on the
- * other side, and what each requirer asked for, parsed with the wire formats of
- * `src/interfaces/`. A relation that vanishes while the hook reads it is left out.
+ * Reading the charm's relations through the hook tools: what each requirer asked for, parsed
+ * with the wire formats of `src/interfaces/` (which relations are live and who is on the other
+ * side: `relation_refs.ts`). A relation that vanishes while the hook reads it is left out.
  */
 import { listenerHostnameProblem, MAX_GATEWAY_HOSTNAMES } from "../gateway/limits.ts";
 import { normalHostname } from "../gateway/plan.ts";
 import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
 import { IngressDataError, parseIngressRequest, publishedUrl } from "../interfaces/ingress.ts";
+import { ifPresent, remoteApp } from "./relation_refs.ts";
 import type { JujuEvent } from "../juju/context.ts";
-import { HookToolError } from "../juju/errors.ts";
 import type { Databag, HookTools, RelationRef } from "../juju/tools.ts";
 import type { DnsRecordRelation, IngressRequirer, RouteRequirer } from "../world.ts";
 
-export const ENDPOINTS = {
-  ingress: "gateway",
-  ingressPerUnit: "ingress-per-unit",
-  gatewayRoute: "gateway-route",
-  certificates: "certificates",
-  dnsRecord: "dns-record",
-  receiveCa: "receive-ca-cert",
-  traefikRoute: "traefik-route",
-} as const;
-
-/** Relations of an endpoint, leaving out the one whose `-broken` hook is running. */
-export async function liveRelations(
-  tools: HookTools,
-  event: JujuEvent,
-  endpoint: string,
-): Promise<RelationRef[]> {
-  const relations = await tools.relationIds(endpoint);
-  if (event.kind === "relation" && event.phase === "broken" && event.endpoint === endpoint) {
-    return relations.filter((relation) => relation.id !== event.relationId);
-  }
-  return relations;
-}
-
-/** The remote application of a relation (from the hook's environment when it is this one). */
-export function remoteApp(
-  tools: HookTools,
-  event: JujuEvent,
-  relation: RelationRef,
-): Promise<string> {
-  if (event.kind === "relation" && event.relationId === relation.id && event.remoteApp) {
-    return Promise.resolve(event.remoteApp);
-  }
-  return tools.relationRemoteApp(relation);
-}
-
-/** Reads a relation; one that vanished during the hook reads as null. */
-export async function ifPresent<T>(read: () => Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof HookToolError && error.kind === "relation-not-found") return null;
-    throw error;
-  }
-}
+export { ENDPOINTS, ifPresent, liveRelations, remoteApp } from "./relation_refs.ts";
 
 async function readIngressRequirer(
   tools: HookTools,
