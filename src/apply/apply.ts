@@ -13,7 +13,7 @@ import {
   RetryableError,
 } from "../decide/errors.ts";
 import { ifPresent } from "../gather/relations.ts";
-import { renderCertificateRequests } from "../interfaces/tls_certificates.ts";
+import { renderCertificateRequests } from "../interfaces/tls_certificate_requests.ts";
 import { HookToolError } from "../juju/errors.ts";
 import type { HookTools } from "../juju/tools.ts";
 import type { KubeClient } from "../k8s/types.ts";

@@ -6,10 +6,10 @@
  * serving its previous certificate while a renewal is pending.
  */
 import type { IssuedTls } from "../gateway/plan.ts";
-import { sameCsr } from "../interfaces/tls_certificates.ts";
+import { sameCsr } from "../interfaces/tls_certificate_requests.ts";
 import { ipVersion } from "../net.ts";
 import type { CertificateRequests, LogLine, SecretOperation } from "../outcome.ts";
-import { leafFirstChain, renewalTime } from "../tls/certificate.ts";
+import { leafFirstChain, renewalTime } from "../tls/chain.ts";
 import type {
   CertificatesWorld,
   ExpiringCertificate,

@@ -19,6 +19,7 @@ import {
 } from "./json_fields.ts";
 
 export type { Databag, Lenient };
+export { renderCertificateRequests, sameCsr } from "./tls_certificate_requests.ts";
 
 /** One entry of the provider's `certificates` list. */
 export interface ProvidedCertificate {
@@ -107,21 +108,6 @@ const requestErrorEntry = z.object({
     endpoint: optionalText,
   }, { error: "must be an object" }),
 }, { error: "must be an object" });
-
-/** Whether two PEMs are the same CSR, ignoring surrounding whitespace (trailing newlines). */
-export function sameCsr(a: string, b: string): boolean {
-  return a.trim() === b.trim();
-}
-
-/**
- * Our application databag for the given CSRs (PEM): each goes in stripped with `ca: false`.
- * With none, the key is deleted, as the libraries leave it out when the list is empty.
- */
-export function renderCertificateRequests(csrs: readonly string[]): Record<string, string> {
-  if (csrs.length === 0) return { certificate_signing_requests: "" };
-  const requests = csrs.map((csr) => ({ certificate_signing_request: csr.trim(), ca: false }));
-  return { certificate_signing_requests: JSON.stringify(requests) };
-}
 
 /** The CSRs in our own application databag (as written); none when the key is absent. Entries
  * that do not read (an earlier charm's, or edited by hand) are skipped: they are then replaced. */
