@@ -19,6 +19,37 @@ export interface ToolRunner {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** Hook tools answer in a few hundred bytes; a larger answer doubles the buffer as it comes. */
+const FIRST_READ_BYTES = 4096;
+
+/**
+ * Reads a child's output stream to its end into one buffer grown as needed, instead of
+ * `child.output()`, which reads each of the two streams into buffers of 64 KiB: for a hook's
+ * 16 to 50 calls, most of them in flight together, that is megabytes of peak memory.
+ */
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = stream.getReader({ mode: "byob" });
+  let buffer = new Uint8Array(FIRST_READ_BYTES);
+  let length = 0;
+  try {
+    for (;;) {
+      if (length === buffer.length) {
+        const larger = new Uint8Array(buffer.length * 2);
+        larger.set(buffer);
+        buffer = larger;
+      }
+      const { value, done } = await reader.read(buffer.subarray(length));
+      // A read transfers the buffer it is given: what comes back is a view of its new self.
+      if (value) buffer = new Uint8Array(value.buffer);
+      if (done || !value) break;
+      length += value.byteLength;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return buffer.subarray(0, length);
+}
+
 /**
  * Runs hook tools found on `PATH` with the hook's own environment (the tools need
  * `JUJU_CONTEXT_ID` and the agent socket variables, so the environment is inherited untouched).
@@ -48,12 +79,12 @@ export function processToolRunner(): ToolRunner {
           // argument check first closes the pipe, and its exit code and message tell why.
         }
       }
-      const out = await child.output();
-      return {
-        code: out.code,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
-      };
+      const [stdout, stderr, status] = await Promise.all([
+        readAll(child.stdout),
+        readAll(child.stderr),
+        child.status,
+      ]);
+      return { code: status.code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
     },
   };
 }
