@@ -68,6 +68,13 @@ export const PERMISSIONS = [
   "--allow-net",
 ];
 
+/** V8 flags of both forms (the launcher passes the same, checked by a test). A hook is a process
+ * of about 100 ms: code that would run long enough for a JIT tier to pay off never does, so V8
+ * interprets JavaScript only and favours memory over speed. `--jitless` or `--lite-mode` would
+ * save as much but also remove WebAssembly, which the client-node transport's HTTP parser needs.
+ * Measured A/B on the same Deno binary: 2-4 MiB less peak RSS per hook, no hook slower. */
+export const V8_FLAGS = "--optimize-for-size,--no-sparkplug,--no-maglev,--no-turbofan";
+
 /** Per architecture: the compile target, Juju's platform name and Deno's npm package for Linux. */
 const TARGETS = {
   x86_64: { triple: "x86_64-unknown-linux-gnu", platform: "amd64", denoPackage: "linux-x64-glibc" },
@@ -176,6 +183,7 @@ async function compile(options: Options, target: string): Promise<string | null>
     "--output",
     target,
     ...PERMISSIONS,
+    `--v8-flags=${V8_FLAGS}`,
     ENTRY,
   ];
   const result = await deno(args);

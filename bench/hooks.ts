@@ -12,6 +12,7 @@ import type { HookEvent, JujuState, RelationState } from "../tests/harness/juju/
 import { startCluster } from "../tests/cluster.ts";
 import { createTestCa } from "../tests/harness/tls_ca.ts";
 import type { Transport } from "../src/k8s/client.ts";
+import { V8_FLAGS } from "../build.ts";
 
 interface Case {
   name: string;
@@ -313,6 +314,7 @@ async function emptyScriptMs(): Promise<number> {
         "--no-lock",
         "--no-remote",
         "--no-npm",
+        `--v8-flags=${V8_FLAGS}`,
         "-A",
         `${dir}/empty.js`,
       ],

@@ -149,6 +149,9 @@ Deno.test("dispatch runs the compiled executable when there is one, else the bun
       );
     const bundled = await run();
     ok(bundled.startsWith("bundle: run --quiet"), bundled);
+    // The same V8 flags as the compiled form.
+    const { V8_FLAGS } = await import("../build.ts");
+    ok(bundled.includes(` --v8-flags=${V8_FLAGS} `), bundled);
     ok(bundled.trim().endsWith(`${dir}/bin/gateway-api-integrator.js`), bundled);
     await Deno.writeTextFile(`${dir}/bin/gateway-api-integrator`, "#!/bin/sh\necho compiled\n", {
       mode: 0o755,
