@@ -272,8 +272,10 @@ async function gatherReconcile(
       if (certificateRelation === null || !(full || expiring !== null)) {
         return { expiring, certificates: null };
       }
+      const provider = remoteApp(tools, event, certificateRelation);
+      // Awaited by readCertificates; not left unhandled should the module fail to load.
+      provider.catch(() => {});
       const { readCertificates } = await import("./tls.ts");
-      const provider = await remoteApp(tools, event, certificateRelation);
       return {
         expiring,
         certificates: await readCertificates(tools, certificateRelation, appName, provider),

@@ -90,29 +90,38 @@ async function parsedCertificate(
   }
 }
 
-/** Everything the decision needs of the certificates relation. */
+/**
+ * Everything the decision needs of the certificates relation. The key, our CSRs and the
+ * provider's answer are independent reads, asked at once (every hook-tool call is a process),
+ * the provider's as soon as its name is known; the tracking secrets of the certificates that
+ * answer our CSRs follow in one more round.
+ */
 export async function readCertificates(
   tools: HookTools,
   relation: RelationRef,
   ownApp: string,
-  providerApp: string,
+  provider: Promise<string>,
 ): Promise<CertificatesWorld> {
-  const { key: privateKey, created } = await ensurePrivateKey(tools);
-  const own = parseOwnRequests(await tools.relationGet(relation, ownApp, true));
-  const requests = await Promise.all(own.value.map((pem) => readOwnCsr(pem, privateKey)));
-  const data = parseProviderCertificates(await tools.relationGet(relation, providerApp, true));
-  const provided: ProvidedCertificate[] = [];
-  for (const entry of data.certificates) {
-    const secretLabel = await certificateLabel(entry.csr);
-    // Only the certificates answering our CSRs have a tracking secret worth reading.
-    const answersOurs = requests.some((request) => sameCsr(request.pem, entry.csr));
-    provided.push({
-      ...entry,
-      parsed: await parsedCertificate(entry.certificate, privateKey),
-      secretLabel,
-      secret: answersOurs ? await findSecret(tools, secretLabel) : null,
-    });
-  }
+  const [{ key: privateKey, created }, ownData, [providerApp, providerData]] = await Promise.all([
+    ensurePrivateKey(tools),
+    tools.relationGet(relation, ownApp, true),
+    provider.then(async (app) => [app, await tools.relationGet(relation, app, true)] as const),
+  ]);
+  const own = parseOwnRequests(ownData);
+  const data = parseProviderCertificates(providerData);
+  const [requests, provided] = await Promise.all([
+    Promise.all(own.value.map((pem) => readOwnCsr(pem, privateKey))),
+    Promise.all(data.certificates.map(async (entry): Promise<ProvidedCertificate> => {
+      const secretLabel = await certificateLabel(entry.csr);
+      // Only the certificates answering our CSRs have a tracking secret worth reading.
+      const answersOurs = own.value.some((pem) => sameCsr(pem, entry.csr));
+      const [parsed, secret] = await Promise.all([
+        parsedCertificate(entry.certificate, privateKey),
+        answersOurs ? findSecret(tools, secretLabel) : null,
+      ]);
+      return { ...entry, parsed, secretLabel, secret };
+    })),
+  ]);
   return {
     relation,
     providerApp,
