@@ -12,9 +12,8 @@ export async function gatherCertificateAction(
   ctx: HookContext,
   tools: HookTools,
 ): Promise<CertificateActionWorld> {
-  // The parameters, the relation and the certificate code at once.
-  const tls = import("./tls.ts");
-  tls.catch(() => {});
+  // The parameters and the relation at once; the certificate code (its schemas and the X.509
+  // parsing) only when there is a relation to read, while its provider's name is asked for.
   const [params, relations] = await Promise.all([
     tools.actionGet(),
     liveRelations(tools, ctx.event, ENDPOINTS.certificates),
@@ -23,7 +22,7 @@ export async function gatherCertificateAction(
   const relation = relations[0];
   if (!relation) return { kind: "get-certificate", hostname, provided: null, warnings: [] };
   const [{ readProvidedForAction }, provider] = await Promise.all([
-    tls,
+    import("./tls.ts"),
     remoteApp(tools, ctx.event, relation),
   ]);
   return {
