@@ -299,32 +299,41 @@ interface TraceLine {
   toolsOrKubeMs: number;
 }
 
-/** Wall time of Deno running an empty script with the launcher's flags: the runtime's start. */
-async function emptyScriptMs(): Promise<number> {
+/** Deno running an empty script with the launcher's flags: the runtime's start (median wall
+ * time) and the memory every hook starts from (median peak RSS, with /usr/bin/time). */
+async function emptyScript(): Promise<{ ms: number; rssKb: number | null }> {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/empty.js`, "");
+  const measured = await Deno.stat("/usr/bin/time").then(() => true).catch(() => false);
   const times: number[] = [];
+  const rss: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const deno = [
+      `${charmDir}/bin/deno`,
+      "run",
+      "--quiet",
+      "--no-config",
+      "--no-lock",
+      "--no-remote",
+      "--no-npm",
+      `--v8-flags=${V8_FLAGS}`,
+      "-A",
+      `${dir}/empty.js`,
+    ];
+    const command = measured ? ["/usr/bin/time", "-f", "%M", "-o", `${dir}/rss`, ...deno] : deno;
     const started = performance.now();
-    await new Deno.Command(`${charmDir}/bin/deno`, {
-      args: [
-        "run",
-        "--quiet",
-        "--no-config",
-        "--no-lock",
-        "--no-remote",
-        "--no-npm",
-        `--v8-flags=${V8_FLAGS}`,
-        "-A",
-        `${dir}/empty.js`,
-      ],
+    await new Deno.Command(command[0], {
+      args: command.slice(1),
       env: { DENO_DIR: `${dir}/deno`, NO_COLOR: "1" },
       clearEnv: true,
     }).output();
     times.push(performance.now() - started);
+    if (measured) {
+      rss.push(Number((await Deno.readTextFile(`${dir}/rss`)).trim().split("\n").at(-1)));
+    }
   }
   await Deno.remove(dir, { recursive: true });
-  return median(times);
+  return { ms: median(times), rssKb: rss.length ? median(rss) : null };
 }
 
 /** The reconcile hook with GATEWAY_API_INTEGRATOR_TRACE=1, over HTTPS and over plain HTTP. */
@@ -359,7 +368,8 @@ async function breakdown(): Promise<string> {
     ) as Medians;
   }
   const { https, http } = per;
-  const empty = await emptyScriptMs();
+  const emptyRun = await emptyScript();
+  const empty = emptyRun.ms;
   const ms = (value: number) => `${value.toFixed(0)} ms`;
   // From process start until `main` runs, less what an empty script takes.
   const evaluation = (m: Medians) => m.wallMs - m.totalMs + m.startMs - empty;
@@ -395,7 +405,9 @@ async function breakdown(): Promise<string> {
     `The reconcile hook \`${benchCase.name}\` in the steady state, ${runs} runs over HTTPS and ` +
     `${runs} over plain HTTP with \`GATEWAY_API_INTEGRATOR_TRACE=1\` (${kubeconfigFormat.toUpperCase()} ` +
     "kubeconfig), medians per line, so lines do not add up exactly. TLS set-up (connect and first " +
-    `request, HTTPS minus HTTP): ${ms(tls)}.`,
+    `request, HTTPS minus HTTP): ${ms(tls)}.` +
+    (emptyRun.rssKb === null ? "" : ` Deno running an empty script with the same flags peaks at ` +
+      `${(emptyRun.rssKb / 1024).toFixed(1)} MiB: the memory every hook starts from.`),
     "",
     "| part | HTTPS | plain HTTP | measured as |",
     "|---|---|---|---|",
@@ -404,7 +416,10 @@ async function breakdown(): Promise<string> {
     ),
     "",
     `The HTTPS run of median wall time (${ms(medianRun!.wallMs)}), call by call on the charm's ` +
-    `clock (ms since the process started; \`main\` ran at ${medianRun!.startMs.toFixed(0)} ms, ` +
+    `clock (ms since Deno's time origin, which it sets once its runtime is up, about the empty ` +
+    `script's time after the launcher started; \`main\` ran at ${
+      medianRun!.startMs.toFixed(0)
+    } ms, ` +
     `the charm was done at ${medianRun!.totalMs.toFixed(0)} ms):`,
     "",
     "| start | end | call |",
