@@ -72,7 +72,7 @@ export const PERMISSIONS = [
  * of about 100 ms: code that would run long enough for a JIT tier to pay off never does, so V8
  * interprets JavaScript only and favours memory over speed. `--jitless` or `--lite-mode` would
  * save as much but also remove WebAssembly, which the client-node transport's HTTP parser needs.
- * Measured A/B on the same Deno binary: 2-4 MiB less peak RSS per hook, no hook slower. */
+ * Measured A/B on the same Deno binary: 2-4 MiB less peak RSS per reconcile, no hook slower. */
 export const V8_FLAGS = "--optimize-for-size,--no-sparkplug,--no-maglev,--no-turbofan";
 
 /** Per architecture: the compile target, Juju's platform name and Deno's npm package for Linux. */
