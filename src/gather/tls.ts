@@ -6,11 +6,8 @@
  * tracks each issued certificate for renewal. Loaded only by hooks that have TLS to read (the
  * X.509 code is the heavy part).
  */
-import {
-  parseOwnRequests,
-  parseProviderCertificates,
-  sameCsr,
-} from "../interfaces/tls_certificates.ts";
+import { parseOwnRequests, parseProviderCertificates } from "../interfaces/tls_certificates.ts";
+import { sameCsr } from "../interfaces/tls_certificate_requests.ts";
 import { HookToolError } from "../juju/errors.ts";
 import type { HookTools, RelationRef } from "../juju/tools.ts";
 import { keyMatches, parseCertificate } from "../tls/certificate.ts";

@@ -19,7 +19,6 @@ import {
 } from "./json_fields.ts";
 
 export type { Databag, Lenient };
-export { renderCertificateRequests, sameCsr } from "./tls_certificate_requests.ts";
 
 /** One entry of the provider's `certificates` list. */
 export interface ProvidedCertificate {

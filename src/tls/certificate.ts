@@ -24,7 +24,6 @@ import {
 } from "./x509.ts";
 
 export { samePem, splitPemBlocks } from "./pem.ts";
-export { leafFirstChain, renewalTime } from "./chain.ts";
 
 /** What the charm needs from a certificate. */
 export interface ParsedCertificate {

@@ -11,9 +11,11 @@ import {
   parseOwnRequests,
   parseProviderCertificates,
   type ProvidedCertificate,
+} from "../../src/interfaces/tls_certificates.ts";
+import {
   renderCertificateRequests,
   sameCsr,
-} from "../../src/interfaces/tls_certificates.ts";
+} from "../../src/interfaces/tls_certificate_requests.ts";
 
 const DATA = new URL("../../../shared/reference/data/interfaces/", import.meta.url);
 const readJson = async (path: string): Promise<unknown> =>

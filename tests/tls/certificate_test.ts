@@ -2,14 +2,13 @@
 import assert from "node:assert/strict";
 import {
   keyMatches,
-  leafFirstChain,
   parseCertificate,
-  renewalTime,
   samePem,
   splitPemBlocks,
   TlsError,
   verifyIssuedBy,
 } from "../../src/tls/certificate.ts";
+import { leafFirstChain, renewalTime } from "../../src/tls/chain.ts";
 import { createCsr, parseCsr } from "../../src/tls/csr.ts";
 import { generatePrivateKey, publicKeyOf } from "../../src/tls/keys.ts";
 import { derToPem, pemToDer } from "../../src/tls/pem.ts";
