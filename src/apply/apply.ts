@@ -15,7 +15,7 @@ import {
 import { ifPresent } from "../gather/relations.ts";
 import { renderCertificateRequests } from "../interfaces/tls_certificate_requests.ts";
 import { HookToolError } from "../juju/errors.ts";
-import type { HookTools } from "../juju/tools.ts";
+import type { HookTools, RelationRef } from "../juju/tools.ts";
 import type { KubeClient } from "../k8s/types.ts";
 import { reconcileOwned } from "../k8s/reconcile.ts";
 import { KubeError, type KubeObject } from "../k8s/types.ts";
@@ -137,9 +137,18 @@ export async function applyJuju(
     await writeCertificateRequests(tools, outcome.certificateRequests);
   }
   for (const operation of outcome.secrets) await applySecret(tools, operation);
-  // Each write is a process and touches its own relation: they go out together.
+  // One process per relation, with its writes merged in order; the relations' go out together
+  // (never two at once to one relation).
+  const merged = new Map<number, { relation: RelationRef; data: Record<string, string> }>();
+  for (const write of outcome.writes) {
+    if (write.needsObjects && cluster.blocked !== null) continue;
+    const entry = merged.get(write.relation.id) ?? { relation: write.relation, data: {} };
+    Object.assign(entry.data, write.data);
+    merged.set(write.relation.id, entry);
+  }
   await Promise.all(
-    outcome.writes.filter((write) => !(write.needsObjects && cluster.blocked !== null))
-      .map((write) => ifPresent(() => tools.relationSet(write.relation, write.data, true))),
+    [...merged.values()].map(({ relation, data }) =>
+      ifPresent(() => tools.relationSet(relation, data, true))
+    ),
   );
 }
