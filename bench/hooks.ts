@@ -8,9 +8,10 @@
  * `--write` replaces the generated table in BENCHMARKS.md.
  */
 import { packedCharmDir, runHook } from "../tests/harness/runner.ts";
-import type { HookEvent, JujuState, RelationState } from "../tests/harness/juju/state.ts";
+import type { HookEvent, JujuState } from "../tests/harness/juju/state.ts";
 import { startCluster } from "../tests/cluster.ts";
 import { createTestCa } from "../tests/harness/tls_ca.ts";
+import { ingressRequirer as requirer } from "../tests/blackbox.ts";
 import type { Transport } from "../src/k8s/client.ts";
 import { V8_FLAGS } from "../build.ts";
 
@@ -24,18 +25,16 @@ interface Case {
   fresh?: boolean;
 }
 
-function requirer(id: number, app: string): RelationState {
-  return {
-    id,
-    endpoint: "gateway",
-    remoteApp: app,
-    remoteAppData: { model: '"testing"', name: JSON.stringify(app), port: "8080" },
-    remoteUnits: { [`${app}/0`]: { host: JSON.stringify(`${app}-0.${app}-endpoints`) } },
-  };
-}
-
 const VALID = { "enforce-https": false, "gateway-class": "cilium" };
-const TEN = Array.from({ length: 10 }, (_, i) => requirer(i + 1, `app${i}`));
+/** Juju gives every application its peer relation (from its relation-created hook on): the
+ * leader names itself there, and keeps its copies of the ingress databags. */
+const PEERS = {
+  id: 0,
+  endpoint: "gateway-peers",
+  remoteApp: "gateway-api-integrator",
+  remoteUnits: {},
+};
+const TEN = [PEERS, ...Array.from({ length: 10 }, (_, i) => requirer(i + 1, `app${i}`))];
 
 /** A standby of two units: the peer relation names the leader. */
 const STANDBY: JujuState = {
@@ -58,22 +57,22 @@ const CASES: Case[] = [
   },
   {
     name: "config-changed (no requirers)",
-    state: { leader: true, config: VALID },
+    state: { leader: true, config: VALID, relations: [PEERS] },
     event: { kind: "hook", name: "config-changed" },
   },
   {
     name: "update-status (1 requirer)",
-    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
+    state: { leader: true, config: VALID, relations: [PEERS, requirer(1, "web")] },
     event: { kind: "hook", name: "update-status" },
   },
   {
     name: "gateway-relation-changed (1 requirer)",
-    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
+    state: { leader: true, config: VALID, relations: [PEERS, requirer(1, "web")] },
     event: { kind: "relation", name: "changed", relationId: 1, remoteUnit: "web/0" },
   },
   {
     name: "config-changed (1 requirer, first deploy: every object new)",
-    state: { leader: true, config: VALID, relations: [requirer(1, "web")] },
+    state: { leader: true, config: VALID, relations: [PEERS, requirer(1, "web")] },
     event: { kind: "hook", name: "config-changed" },
     fresh: true,
   },
@@ -87,7 +86,7 @@ const CASES: Case[] = [
     state: {
       leader: true,
       config: { "gateway-class": "cilium", "external-hostname": "gw.example.com" },
-      relations: [requirer(1, "web"), {
+      relations: [PEERS, requirer(1, "web"), {
         id: 90,
         endpoint: "certificates",
         remoteApp: "ca",

@@ -27,6 +27,9 @@ export interface IngressRequirer {
   readonly pending: boolean;
   /** The URL our databag currently holds for it. */
   readonly currentUrl: string | null;
+  /** Our application databag in the relation: as read, or its trusted copy in the peer relation
+   * (`src/gather/published.ts`). */
+  readonly databag: Databag;
   /** Its units and the addresses they published (empty while its data does not validate). */
   readonly units?: readonly { readonly unit: string; readonly ip: string | null }[];
   /** The interface version it speaks (2 unless told). */

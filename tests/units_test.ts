@@ -10,7 +10,7 @@ import { FakeApp } from "./harness/juju/model.ts";
 import type { HookEvent, HookResult, JujuState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
-import { ok0, withCluster } from "./blackbox.ts";
+import { ingressRequirer as requirer, ok0, withCluster } from "./blackbox.ts";
 
 const APP = "gateway-api-integrator";
 const PEERS = { endpoint: "gateway-peers", id: 0 };
@@ -18,18 +18,12 @@ const charmDir = await packedCharmDir();
 const ca = await createTestCa();
 
 const hook = (name: string): HookEvent => ({ kind: "hook", name });
+/** The peer databag's copy of our databag in ingress relation 1 (src/interfaces/peers.ts). */
+const copied = (url: string | null) => ({
+  "ingress-1": JSON.stringify(url === null ? {} : { ingress: JSON.stringify({ url }) }),
+});
 /** Hook tools that change something (status-set and juju-log are immediate, not state). */
 const WRITING_TOOLS = ["relation-set", "secret-add", "secret-set", "secret-remove", "state-set"];
-
-function requirer(id: number, app: string) {
-  return {
-    id,
-    endpoint: "gateway",
-    remoteApp: app,
-    remoteAppData: { model: '"testing"', name: JSON.stringify(app), port: "8080" },
-    remoteUnits: { [`${app}/0`]: { host: JSON.stringify(`${app}-0.${app}-endpoints`) } },
-  };
-}
 
 function model(units: number[], config: JujuState["config"], tls: boolean): FakeApp {
   return new FakeApp({
@@ -88,7 +82,10 @@ Deno.test("two units: the leader reconciles, the other is an Active standby nami
       status: "active",
       message: "Gateway addresses: 10.0.0.9 (enforce-https is set to false)",
     });
-    deepStrictEqual(app.peerAppData, { leader: `${APP}/0` });
+    deepStrictEqual(app.peerAppData, {
+      leader: `${APP}/0`,
+      ...copied("http://10.0.0.9/testing-web"),
+    });
     cluster.server.resetLog();
     for (const event of [hook("leader-settings-changed"), hook("start"), hook("upgrade-charm")]) {
       assertStandby(await app.run(1, event, run), `${APP}/0`);
@@ -148,7 +145,10 @@ Deno.test("leadership moves: the new leader converges with no Kubernetes write, 
       [["-r", "gateway-peers:0", "--app", "--file", "-"]],
       "its only write names it in the peer databag",
     );
-    deepStrictEqual(app.peerAppData, { leader: `${APP}/2` });
+    deepStrictEqual(app.peerAppData, {
+      leader: `${APP}/2`,
+      ...copied("https://gw.example.com/testing-web"),
+    });
     const url = app.relation(1).localAppData?.ingress;
     strictEqual(url, JSON.stringify({ url: "https://gw.example.com/testing-web" }));
 
@@ -200,5 +200,5 @@ Deno.test("scaling down deletes nothing while units remain, whichever unit goes"
     app.leader = 2;
     ok0(await app.run(2, hook("leader-elected"), run));
     deepStrictEqual(kubeWrites(cluster), []);
-    deepStrictEqual(app.peerAppData, { leader: `${APP}/2` });
+    deepStrictEqual(app.peerAppData, { leader: `${APP}/2`, ...copied(null) });
   }));

@@ -73,7 +73,7 @@ import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./
 import { decideRouting, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
 import { gatewayRedirectRoute, requirerUrl } from "../gateway/routing.ts";
 import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
-import { standbyStatus, withLeaderRecord } from "./units.ts";
+import { standbyStatus, withPeerRecords } from "./units.ts";
 
 export const TLS_WAITING = "Waiting for TLS certificates to be issued.";
 
@@ -586,7 +586,7 @@ export function decide(world: World): Outcome {
     case "reconcile": {
       const routed = routeAcrossModels(world);
       const outcome = withUnroutedUnits(decideReconcile(routed), routed);
-      return withLeaderRecord(outcome, world.peers, world.unit);
+      return withPeerRecords(outcome, world.peers, world.unit, world.ingress);
     }
     case "remove":
       return decideRemove(world);

@@ -35,6 +35,7 @@ import { readConditions } from "./conditions.ts";
 import { backendTlsKinds, listBackendTls, readCaTransfer } from "./ca.ts";
 import { readTraefikRouteRequirers } from "./traefik_route.ts";
 import { PEERS_ENDPOINT, readPeers, withEndpointSlices } from "./units.ts";
+import { trustedIngressCopies } from "./published.ts";
 
 /** How the charm reaches Kubernetes; tests and the demo pass their own. */
 export type Connector = (ctx: HookContext) => Promise<KubeClient>;
@@ -250,6 +251,9 @@ async function gatherReconcile(
     : "withdraw";
   const certificateRelation: RelationRef | null = certificateIds[0] ?? null;
   const full = scope === "full";
+  // The peer databag holds copies of our ingress databags, which spare reading them back.
+  const peersRead = readPeers(tools, appName, peerIds[0]);
+  const copies = trustedIngressCopies(event, now, ingressIds, peersRead);
   const [
     [ingress, ingressPerUnit, routes, peers],
     { client, cluster: listed },
@@ -260,10 +264,10 @@ async function gatherReconcile(
     traefikRoutes,
   ] = await Promise.all([
     Promise.all([
-      readIngressRequirers(tools, event, appName, ingressIds),
+      readIngressRequirers(tools, event, appName, ingressIds, copies),
       readPerUnitRequirers(tools, event, appName, ctx.modelName, perUnitIds),
       readRouteRequirers(tools, event, appName, routeIds),
-      readPeers(tools, appName, peerIds[0]),
+      peersRead,
     ]),
     full ? kube.full() : kube.withdraw(),
     (async () => {

@@ -14,17 +14,21 @@ import type { DnsRecordRelation, IngressRequirer, RouteRequirer } from "../world
 
 export { ENDPOINTS, ifPresent, liveRelations, remoteApp } from "./relation_refs.ts";
 
+/** Our databag in a relation, when a trusted copy of it spares the read (`published.ts`). */
+export type OwnDatabagCopy = (relation: RelationRef) => Promise<Databag | undefined>;
+
 async function readIngressRequirer(
   tools: HookTools,
   event: JujuEvent,
   ownApp: string,
   relation: RelationRef,
+  copyOf: OwnDatabagCopy,
 ): Promise<IngressRequirer | null> {
   return await ifPresent(async () => {
     // Independent reads run together: every hook-tool call is a process.
     const [units, ownData] = await Promise.all([
       tools.relationUnits(relation),
-      tools.relationGet(relation, ownApp, true),
+      copyOf(relation).then((copy) => copy ?? tools.relationGet(relation, ownApp, true)),
     ]);
     // A remote unit's name starts with its application's: no `relation-list --app` then.
     const app = units.length > 0 && !(event.kind === "relation" && event.relationId === relation.id)
@@ -37,7 +41,7 @@ async function readIngressRequirer(
     const unitData: Record<string, Databag> = Object.fromEntries(
       units.map((unit, index) => [unit, unitBags[index]]),
     );
-    const base = { relation, app, currentUrl: publishedUrl(ownData) };
+    const base = { relation, app, currentUrl: publishedUrl(ownData), databag: ownData };
     try {
       const request = parseIngressRequest(appData, unitData);
       const backend = {
@@ -77,11 +81,12 @@ export async function readIngressRequirers(
   event: JujuEvent,
   ownApp: string,
   relations: readonly RelationRef[],
+  copyOf: OwnDatabagCopy = () => Promise.resolve(undefined),
 ): Promise<IngressRequirer[]> {
   const requirers: IngressRequirer[] = [];
   const seen = new Map<string, string>();
   const read = await Promise.all(
-    relations.map((relation) => readIngressRequirer(tools, event, ownApp, relation)),
+    relations.map((relation) => readIngressRequirer(tools, event, ownApp, relation, copyOf)),
   );
   for (const requirer of read) {
     if (!requirer) continue;

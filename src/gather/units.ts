@@ -4,7 +4,7 @@
  * EndpointSlices.
  */
 import type { PeersWorld } from "../decide/units.ts";
-import { PEERS_ENDPOINT, recordedLeader } from "../interfaces/peers.ts";
+import { ingressCopies, PEERS_ENDPOINT, recordedLeader } from "../interfaces/peers.ts";
 import type { HookTools, RelationRef } from "../juju/tools.ts";
 import { isSelectorless } from "../gateway/endpoint_slice.ts";
 import { listOwned } from "../k8s/reconcile.ts";
@@ -22,7 +22,11 @@ export async function readPeers(
 ): Promise<PeersWorld | null> {
   if (relation === undefined) return null;
   const data = await ifPresent(() => tools.relationGet(relation, app, true));
-  return data === null ? null : { relation, recordedLeader: recordedLeader(data, app) };
+  return data === null ? null : {
+    relation,
+    recordedLeader: recordedLeader(data, app),
+    ingressCopies: ingressCopies(data),
+  };
 }
 
 /**

@@ -1,7 +1,14 @@
 /**
- * The charm's own peer relation (`gateway-peers`): the leader keeps its unit name under `leader`
- * in the application databag, which every unit of the application can read, so that a standby
- * names the unit that reconciles with one `relation-get`. Plain strings, no JSON.
+ * The charm's own peer relation (`gateway-peers`). In its application databag, which only the
+ * leader writes and every unit of the application reads:
+ *
+ * - `leader`: the leader's unit name, so that a standby names the unit that reconciles with one
+ *   `relation-get` (a plain string);
+ * - `ingress-<relation id>`: a copy of our application databag in that ingress relation, as the
+ *   leader last wrote or read it (a JSON object of strings), so that a reconcile need not read
+ *   it back from every requirer (`src/gather/published.ts` says when it may trust the copy).
+ *   Juju commits the relation writes of a hook together, or none of them, so a copy and its
+ *   databag change together.
  */
 import type { Databag } from "../juju/tools.ts";
 
@@ -19,4 +26,46 @@ export function recordedLeader(data: Databag, app: string): string | null {
 /** The keys the leader writes to name itself. */
 export function renderLeader(unit: string): Record<string, string> {
   return { leader: unit };
+}
+
+/** The key of the copy of our databag in an ingress relation. */
+export function ingressCopyKey(relationId: number): string {
+  return `ingress-${relationId}`;
+}
+
+const INGRESS_COPY = /^ingress-(0|[1-9][0-9]*)$/;
+
+/**
+ * The copies of our ingress databags the peer databag holds, by relation id, as written (the
+ * value is compared as text). A copy that is not a JSON object of strings is kept as null: it is
+ * not trusted, and the next write replaces it.
+ */
+export function ingressCopies(data: Databag): Map<number, { raw: string; data: Databag | null }> {
+  const copies = new Map<number, { raw: string; data: Databag | null }>();
+  for (const [key, raw] of Object.entries(data)) {
+    const match = INGRESS_COPY.exec(key);
+    if (match) copies.set(Number(match[1]), { raw, data: parseCopy(raw) });
+  }
+  return copies;
+}
+
+function parseCopy(raw: string): Databag | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const entries = Object.entries(value);
+  return entries.every(([, item]) => typeof item === "string")
+    ? Object.fromEntries(entries) as Databag
+    : null;
+}
+
+/** A databag as its copy: keys sorted, so that equal databags give equal text. */
+export function renderIngressCopy(data: Databag): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(data).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)),
+  );
 }

@@ -269,6 +269,7 @@ Deno.test("decide: a refused route wipes its requirer's URL and the outcome carr
     error: null,
     pending: false,
     currentUrl: `http://10.0.0.1/testing-${app}`,
+    databag: { ingress: JSON.stringify({ url: `http://10.0.0.1/testing-${app}` }) },
   });
   const world = reconcileWorld({
     config,

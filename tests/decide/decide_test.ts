@@ -33,6 +33,7 @@ function requirer(id: number, app: string, extra: Partial<IngressRequirer> = {})
     error: null,
     pending: false,
     currentUrl: null,
+    databag: {},
     ...extra,
   };
 }

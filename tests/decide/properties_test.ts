@@ -75,6 +75,9 @@ const requirers = fc.uniqueArray(appName, { maxLength: 6 }).chain((apps) =>
       error: spec.kind === "invalid" ? spec.error : null,
       pending: spec.kind === "pending",
       currentUrl: spec.currentUrl,
+      databag: spec.currentUrl === null
+        ? {}
+        : { ingress: JSON.stringify({ url: spec.currentUrl }) },
     }))
   )
 );
@@ -293,6 +296,7 @@ Deno.test("property: a valid requirer is served the same whatever the other requ
         error: null,
         pending: false,
         currentUrl: null,
+        databag: {},
       };
       const base = (ingress: IngressRequirer[]) =>
         reconcileWorld({ config, ingress, addresses: [address] });

@@ -29,6 +29,7 @@ function requirer(id: number, app: string, scheme: "http" | "https" = "http"): I
     error: null,
     pending: false,
     currentUrl: null,
+    databag: {},
   };
 }
 

@@ -126,6 +126,7 @@ Deno.test("an object name an ingress requirer owns refuses the traefik-route req
     error: null,
     pending: false,
     currentUrl: null,
+    databag: {},
   };
   const http = traefik(1, "x", {
     http: {

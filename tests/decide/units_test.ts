@@ -45,15 +45,21 @@ Deno.test("the peer databag's leader is read only when it is a unit of our appli
 
 Deno.test("the leader records its name once: no write when the databag already names it", () => {
   const peers = rel(0, "gateway-peers");
-  deepStrictEqual(leaderRecord({ relation: peers, recordedLeader: "gw/0" }, "gw/0"), []);
+  deepStrictEqual(
+    leaderRecord({ relation: peers, recordedLeader: "gw/0", ingressCopies: new Map() }, "gw/0"),
+    [],
+  );
   deepStrictEqual(leaderRecord(null, "gw/0"), []);
-  deepStrictEqual(leaderRecord({ relation: peers, recordedLeader: "gw/1" }, "gw/0"), [
-    { relation: peers, data: { leader: "gw/0" }, needsObjects: false },
-  ]);
+  deepStrictEqual(
+    leaderRecord({ relation: peers, recordedLeader: "gw/1", ingressCopies: new Map() }, "gw/0"),
+    [
+      { relation: peers, data: { leader: "gw/0" }, needsObjects: false },
+    ],
+  );
   // Also when the reconcile is blocked: standbys name the leader whatever its status.
   const blocked = decide(reconcileWorld({
     config: { option: "hsts-max-age", message: "invalid configuration: x" },
-    peers: { relation: peers, recordedLeader: null },
+    peers: { relation: peers, recordedLeader: null, ingressCopies: new Map() },
   }));
   strictEqual(blocked.status?.status, "blocked");
   deepStrictEqual(blocked.writes.filter((w) => w.relation.id === 0).map((w) => w.data), [
@@ -74,6 +80,7 @@ function requirer(
     error: null,
     pending: false,
     currentUrl: null,
+    databag: {},
     units,
     version,
   };
