@@ -104,6 +104,13 @@ Deno.test("--form bundle builds a launcher, the bundle and the Deno binary, and 
         ok(!text(name).includes('"node:module"'), `${root} loads node:module through ${name}`);
       }
     }
+    // Nor does the charm's own code set up ICU: the first `localeCompare` or `Intl` call in a
+    // process costs a hook 3.5 MiB (BENCHMARKS.md), and a hook with a requirer of two units
+    // sorted its unit names with it.
+    for (const name of all.filter((name) => !commonJs.includes(name))) {
+      const icu = text(name).match(/\.localeCompare\(|\bIntl\.|\.toLocale[A-Za-z]*\(/);
+      ok(icu === null, `${name} calls ${icu?.[0]}`);
+    }
   } finally {
     await Deno.remove(result.out, { recursive: true });
   }

@@ -14,6 +14,7 @@ import {
   routeName,
   serviceName,
 } from "./names.ts";
+import { byCodeUnits } from "../order.ts";
 
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 const ALL_NAMESPACES = { namespaces: { from: "All" } };
@@ -52,7 +53,7 @@ export function renderGateway(spec: GatewaySpec): KubeObject {
     ...hostField(host),
     allowedRoutes: ALL_NAMESPACES,
   }));
-  const https = [...spec.tls].sort((a, b) => (a.host ?? "").localeCompare(b.host ?? "")).map((
+  const https = [...spec.tls].sort((a, b) => byCodeUnits(a.host ?? "", b.host ?? "")).map((
     target,
   ) => ({
     name: httpsListenerName(spec.name, target.host),

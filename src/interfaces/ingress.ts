@@ -15,6 +15,7 @@ import {
   v1Address,
 } from "./ingress_v1.ts";
 import { type Databag, decodeJsonFields, issueMessage, laxBoolean } from "./json_fields.ts";
+import { byCodeUnits } from "../order.ts";
 
 export type { Databag };
 
@@ -162,7 +163,7 @@ function parseV2(appData: Databag, unitData: Readonly<Record<string, Databag>>):
     if (!hasAny(data, UNIT_KEYS)) throw new IngressDataError(`unit ${unit} data is empty`, true);
   }
   const app = check(appSchema, decode(appData, APP_KEYS, "application"), "application");
-  const units = Object.entries(unitData).sort(([a], [b]) => a.localeCompare(b)).map(
+  const units = Object.entries(unitData).sort(([a], [b]) => byCodeUnits(a, b)).map(
     ([unit, data]) => {
       const parsed = check(unitSchema, decode(data, UNIT_KEYS, `unit ${unit}`), `unit ${unit}`);
       return { unit, host: parsed.host, ip: parsed.ip ?? null };

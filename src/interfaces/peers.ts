@@ -11,6 +11,7 @@
  *   databag change together.
  */
 import type { Databag } from "../juju/tools.ts";
+import { byCodeUnits } from "../order.ts";
 
 export const PEERS_ENDPOINT = "gateway-peers";
 
@@ -66,6 +67,6 @@ function parseCopy(raw: string): Databag | null {
 /** A databag as its copy: keys sorted, so that equal databags give equal text. */
 export function renderIngressCopy(data: Databag): string {
   return JSON.stringify(
-    Object.fromEntries(Object.entries(data).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)),
+    Object.fromEntries(Object.entries(data).sort(([a], [b]) => byCodeUnits(a, b))),
   );
 }
