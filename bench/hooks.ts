@@ -77,6 +77,20 @@ const CASES: Case[] = [
     fresh: true,
   },
   {
+    name: "update-status (1 requirer of 3 units)",
+    state: {
+      leader: true,
+      config: VALID,
+      relations: [PEERS, {
+        ...requirer(1, "web"),
+        remoteUnits: Object.fromEntries(
+          [0, 1, 2].map((n) => [`web/${n}`, { host: JSON.stringify(`web-${n}.web-endpoints`) }]),
+        ),
+      }],
+    },
+    event: { kind: "hook", name: "update-status" },
+  },
+  {
     name: "update-status (10 requirers)",
     state: { leader: true, config: VALID, relations: TEN },
     event: { kind: "hook", name: "update-status" },
