@@ -20,19 +20,23 @@ const status = await new Deno.Command(Deno.execPath(), {
 let summary = "no test report was written";
 try {
   const xml = await Deno.readTextFile(REPORT);
-  // Each <testcase> is either self-closing (passed) or carries <failure> or <skipped> inside.
+  // Each <testcase> is either self-closing (passed) or carries <failure>, <error> (cancelled,
+  // when an error outside any test stopped its module) or <skipped> inside.
   const bodies = xml.split("<testcase ").slice(1).map((chunk) => {
     const header = chunk.slice(0, chunk.indexOf(">"));
     return header.endsWith("/") ? "" : chunk.slice(0, chunk.indexOf("</testcase>"));
   });
   const cases = bodies;
   const failed = bodies.filter((body) => body.includes("<failure"));
+  const cancelled = bodies.filter((body) => body.includes("<error"));
   const skipped = bodies.filter((body) => body.includes("<skipped"));
-  const passed = cases.length - failed.length - skipped.length;
+  const passed = cases.length - failed.length - cancelled.length - skipped.length;
   summary = `${passed} passed, ${failed.length} failed` +
+    (cancelled.length ? `, ${cancelled.length} cancelled` : "") +
     (skipped.length ? `, ${skipped.length} skipped` : "");
 } catch (error) {
   summary += `: ${error instanceof Error ? error.message : String(error)}`;
 }
+if (status.code !== 0) summary += ` (deno test exited ${status.code}: see its errors above)`;
 console.log(`\ntests: ${summary}`);
 Deno.exit(status.code);
