@@ -8,7 +8,8 @@
  * it). So the status is set on those events and on `start` and `upgrade-charm` (a pod that was
  * replaced, a refresh); on any other event a standby asks `is-leader` and is done. The databag is
  * read with one `relation-get`, at the same time as `is-leader` in a peer hook (the relation id
- * is in the environment), after `relation-ids` otherwise.
+ * is in the environment), after `relation-ids` otherwise; the status is set only when
+ * `status-get`, read meanwhile, says otherwise.
  */
 import { standbyStatus } from "./decide/units.ts";
 import { PEERS_ENDPOINT, recordedLeader } from "./interfaces/peers.ts";
@@ -56,9 +57,14 @@ export async function runStandby(ctx: HookContext, tools: HookTools): Promise<bo
   const data = peerData(tools, ctx);
   data.catch(() => {});
   if (await tools.isLeader()) return false;
+  // The status it has, read while the databag is: most of the time it says so already, and then
+  // there is nothing to set (one round of hook tools less).
+  const current = tools.statusGet(false).catch(() => null);
   const bag = await data;
   const named = bag === null ? null : recordedLeader(bag, ctx.appName);
   const status = standbyStatus(named, ctx.unitName);
+  const now = await current;
+  if (now?.status === status.status && now.message === status.message) return true;
   await tools.statusSet(status.status, status.message);
   return true;
 }

@@ -66,7 +66,17 @@ Deno.test("a non-leader unit is an Active standby and writes nothing else", asyn
   deepStrictEqual(result.toolCalls.map((call) => call.tool).sort(), [
     "is-leader",
     "relation-ids",
+    "status-get",
     "status-set",
+  ]);
+  // When its status already says so, there is nothing to set.
+  const again = await run(result.state, { kind: "hook", name: "leader-settings-changed" });
+  strictEqual(again.exitCode, 0, again.stderr);
+  deepStrictEqual(again.state.unitStatus, { status: "active", message: STANDBY });
+  deepStrictEqual(again.toolCalls.map((call) => call.tool).sort(), [
+    "is-leader",
+    "relation-ids",
+    "status-get",
   ]);
 });
 
