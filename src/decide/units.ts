@@ -57,7 +57,8 @@ export function afterWrites(databag: Databag, writes: readonly RelationWrite[]):
 /**
  * The copies of our ingress databags as they will be after `writes`: each copy that differs
  * from the one the peer databag holds is written with its relation's writes and under the same
- * condition (`needsObjects`), so that a write left out leaves its copy as it was; the copies of
+ * condition (`needsObjects`), so that a write left out leaves the copy as its databag is (the
+ * `always` write comes first: apply merges a relation's writes in order); the copies of
  * relations no longer read are removed. 0 writes when every copy holds.
  */
 export function ingressCopyWrites(
@@ -69,11 +70,19 @@ export function ingressCopyWrites(
   const always: Record<string, string> = {};
   const withObjects: Record<string, string> = {};
   for (const requirer of requirers) {
+    const key = ingressCopyKey(requirer.relation.id);
+    const held = peers.ingressCopies.get(requirer.relation.id)?.raw;
     const own = writes.filter((write) => write.relation.id === requirer.relation.id);
-    const copy = renderIngressCopy(afterWrites(requirer.databag, own));
-    if (copy === peers.ingressCopies.get(requirer.relation.id)?.raw) continue;
-    const target = own.some((write) => write.needsObjects) ? withObjects : always;
-    target[ingressCopyKey(requirer.relation.id)] = copy;
+    const now = renderIngressCopy(requirer.databag);
+    const after = renderIngressCopy(afterWrites(requirer.databag, own));
+    if (own.some((write) => write.needsObjects)) {
+      // Whether or not the write is left out, the copy must end as the databag does: what it
+      // holds now first (when the copy says otherwise), then, with the write, what it will hold.
+      if (held !== now) always[key] = now;
+      if (after !== (held === now ? held : now)) withObjects[key] = after;
+    } else if (after !== held) {
+      always[key] = after;
+    }
   }
   const read = new Set(requirers.map((requirer) => requirer.relation.id));
   for (const id of peers.ingressCopies.keys()) {

@@ -148,13 +148,23 @@ Deno.test("each copy is written with its relation's write, under the same condit
     },
     { relation: PEERS, data: { "ingress-1": renderIngressCopy(published) }, needsObjects: true },
   ]);
-  // Copies already in step: nothing to write; no peer relation: no copies at all.
-  const after = peersWith({
-    "ingress-1": renderIngressCopy(published),
-    "ingress-2": renderIngressCopy({}),
+  // Copies in step with their databags and nothing written: nothing to write.
+  const inStep = peersWith({
+    "ingress-1": renderIngressCopy({}),
+    "ingress-2": renderIngressCopy(published),
     "ingress-3": renderIngressCopy(published),
   });
-  deepStrictEqual(ingressCopyWrites(after, requirers, writes), []);
+  deepStrictEqual(ingressCopyWrites(inStep, requirers, []), []);
+  // A copy that says otherwise than its databag, with a write that needs the objects: first the
+  // databag as it is (should the write be left out), then as the write leaves it.
+  deepStrictEqual(
+    ingressCopyWrites(peersWith({ "ingress-1": "{" }), [requirer(1, {})], [writes[0]]),
+    [
+      { relation: PEERS, data: { "ingress-1": renderIngressCopy({}) }, needsObjects: false },
+      { relation: PEERS, data: { "ingress-1": renderIngressCopy(published) }, needsObjects: true },
+    ],
+  );
+  // No peer relation: no copies at all.
   deepStrictEqual(ingressCopyWrites(null, requirers, writes), []);
   // A databag read with no copy yet gets one, whatever the hook writes elsewhere.
   deepStrictEqual(ingressCopyWrites(peersWith({}), [requirer(5, published)], []), [
@@ -169,5 +179,77 @@ Deno.test("a databag after writes: keys set in order, and deleted by an empty va
       { relation: rel(1), data: { c: "4" }, needsObjects: true },
     ]),
     { b: "2", c: "4" },
+  );
+});
+
+/** What Juju holds after the hook: the writes applied as `applyJuju` does (those that need the
+ * objects left out when the cluster plan was blocked), in order. */
+function applied(
+  bags: Map<number, Record<string, string>>,
+  writes: readonly RelationWrite[],
+  blocked: boolean,
+): Map<number, Record<string, string>> {
+  const result = new Map([...bags].map(([id, bag]) => [id, { ...bag }]));
+  for (const write of writes) {
+    if (write.needsObjects && blocked) continue;
+    result.set(write.relation.id, { ...afterWrites(result.get(write.relation.id) ?? {}, [write]) });
+  }
+  return result;
+}
+
+Deno.test("property: after any hook, blocked or not, every copy holds what its databag holds", () => {
+  const databag = fc.dictionary(fc.constantFrom("ingress", "x"), fc.string({ maxLength: 8 }));
+  const requirerSpec = fc.record({
+    databag,
+    write: fc.option(
+      fc.record({
+        data: fc.dictionary(fc.constantFrom("ingress", "x"), fc.constantFrom("", "a", "b")),
+        needsObjects: fc.boolean(),
+      }),
+      { nil: undefined },
+    ),
+    copy: fc.constantFrom("none", "same", "stale", "garbage"),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(requirerSpec, { maxLength: 5 }),
+      fc.array(fc.integer({ min: 10, max: 12 }), { maxLength: 3 }),
+      fc.boolean(),
+      (specs, gone, blocked) => {
+        const requirers = specs.map((spec, i) => requirer(i + 1, spec.databag));
+        const copies: Record<string, string> = {};
+        specs.forEach((spec, i) => {
+          if (spec.copy === "same") copies[`ingress-${i + 1}`] = renderIngressCopy(spec.databag);
+          if (spec.copy === "stale") copies[`ingress-${i + 1}`] = renderIngressCopy({ old: "1" });
+          if (spec.copy === "garbage") copies[`ingress-${i + 1}`] = "{";
+        });
+        for (const id of gone) copies[`ingress-${id}`] = renderIngressCopy({});
+        const writes: RelationWrite[] = specs.flatMap((spec, i) =>
+          spec.write && Object.keys(spec.write.data).length > 0
+            ? [{
+              relation: rel(i + 1),
+              data: spec.write.data,
+              needsObjects: spec.write.needsObjects,
+            }]
+            : []
+        );
+        const all = [...writes, ...ingressCopyWrites(peersWith(copies), requirers, writes)];
+        const bags = new Map<number, Record<string, string>>(
+          specs.map((spec, i) => [i + 1, { ...spec.databag }]),
+        );
+        bags.set(0, { leader: "gw/0", ...copies });
+        const after = applied(bags, all, blocked);
+        const peerCopies = ingressCopies(after.get(0) ?? {});
+        specs.forEach((_, i) => {
+          // A copy that reads, when there is one, is what the databag holds: never something else.
+          const copy = peerCopies.get(i + 1);
+          if (copy?.data) deepStrictEqual(copy.data, after.get(i + 1));
+          // And unless the write that would have made it was left out, there is one.
+          if (!blocked) strictEqual(copy?.raw, renderIngressCopy(after.get(i + 1)!));
+        });
+        for (const id of gone) strictEqual(peerCopies.has(id), false, `copy of ${id} removed`);
+      },
+    ),
+    { numRuns: 2000 },
   );
 });
