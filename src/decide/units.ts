@@ -73,16 +73,15 @@ export function ingressCopyWrites(
     const key = ingressCopyKey(requirer.relation.id);
     const held = peers.ingressCopies.get(requirer.relation.id)?.raw;
     const own = writes.filter((write) => write.relation.id === requirer.relation.id);
-    const now = renderIngressCopy(requirer.databag);
+    // What the databag holds after the writes that are always made, and after all of them: the
+    // copy is written as the first, then (with the writes that need the objects) as the second,
+    // so that it ends as its databag does whether or not those are left out.
+    const unconditional = renderIngressCopy(
+      afterWrites(requirer.databag, own.filter((write) => !write.needsObjects)),
+    );
     const after = renderIngressCopy(afterWrites(requirer.databag, own));
-    if (own.some((write) => write.needsObjects)) {
-      // Whether or not the write is left out, the copy must end as the databag does: what it
-      // holds now first (when the copy says otherwise), then, with the write, what it will hold.
-      if (held !== now) always[key] = now;
-      if (after !== (held === now ? held : now)) withObjects[key] = after;
-    } else if (after !== held) {
-      always[key] = after;
-    }
+    if (unconditional !== held) always[key] = unconditional;
+    if (after !== unconditional) withObjects[key] = after;
   }
   const read = new Set(requirers.map((requirer) => requirer.relation.id));
   for (const id of peers.ingressCopies.keys()) {
