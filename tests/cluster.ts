@@ -193,14 +193,21 @@ function written(conditions: readonly ConditionSpec[], generation: number) {
 
 /** A merge patch of an object's status subresource, as a controller sends it. */
 async function patchStatus(server: FakeApiServer, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${server.url}${path}/status`, {
-    method: "PATCH",
-    headers: {
-      Authorization: `Bearer ${server.token}`,
-      "Content-Type": "application/merge-patch+json",
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`status of ${path}: ${response.status} ${text}`);
+  // Over HTTPS the fake's own CA is trusted, as by the charm.
+  const client = server.tls ? Deno.createHttpClient({ caCerts: [server.tls.caPem] }) : undefined;
+  try {
+    const response = await fetch(`${server.url}${path}/status`, {
+      method: "PATCH",
+      headers: {
+        Authorization: `Bearer ${server.token}`,
+        "Content-Type": "application/merge-patch+json",
+      },
+      body: JSON.stringify(body),
+      ...(client ? { client } : {}),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`status of ${path}: ${response.status} ${text}`);
+  } finally {
+    client?.close();
+  }
 }
