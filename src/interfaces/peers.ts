@@ -34,7 +34,8 @@ export function ingressCopyKey(relationId: number): string {
   return `ingress-${relationId}`;
 }
 
-const INGRESS_COPY = /^ingress-(0|[1-9][0-9]*)$/;
+/** Relation ids are small whole numbers: a longer one is no key of ours. */
+const INGRESS_COPY = /^ingress-(0|[1-9][0-9]{0,8})$/;
 
 /**
  * The copies of our ingress databags the peer databag holds, by relation id, as written (the

@@ -98,6 +98,7 @@ Deno.test("copies read back as written; keys that are not copies and values that
     "ingress-x": "{}",
     "ingress-": "{}",
     "xingress-1": "{}",
+    "ingress-99999999999999999999": "{}",
     "ingress-5": '{"a": 1}',
     "ingress-6": "[]",
     "ingress-7": '"text"',
