@@ -5,7 +5,12 @@
  * peer writes.
  */
 import type { Outcome, RelationWrite } from "../outcome.ts";
-import { ingressCopyKey, renderIngressCopy, renderLeader } from "../interfaces/peers.ts";
+import {
+  type IngressCopy,
+  ingressCopyKey,
+  renderIngressCopy,
+  renderLeader,
+} from "../interfaces/peers.ts";
 import type { Databag, RelationRef } from "../juju/tools.ts";
 import type { IngressRequirer } from "../world.ts";
 
@@ -28,12 +33,6 @@ export interface PeersWorld {
   readonly relation: RelationRef;
   readonly recordedLeader: string | null;
   readonly ingressCopies: ReadonlyMap<number, IngressCopy>;
-}
-
-/** A copy as written (`raw`), and its databag when it reads as one. */
-export interface IngressCopy {
-  readonly raw: string;
-  readonly data: Databag | null;
 }
 
 /** The leader names itself in the peer databag when it does not already (0 writes otherwise). */

@@ -37,13 +37,18 @@ export function ingressCopyKey(relationId: number): string {
 /** Relation ids are small whole numbers: a longer one is no key of ours. */
 const INGRESS_COPY = /^ingress-(0|[1-9][0-9]{0,8})$/;
 
+/** A copy as written (`raw`, compared as text), and its databag when it reads as one. */
+export interface IngressCopy {
+  readonly raw: string;
+  readonly data: Databag | null;
+}
+
 /**
- * The copies of our ingress databags the peer databag holds, by relation id, as written (the
- * value is compared as text). A copy that is not a JSON object of strings is kept as null: it is
- * not trusted, and the next write replaces it.
+ * The copies of our ingress databags the peer databag holds, by relation id. A copy that is not
+ * a JSON object of strings has no `data`: it is not trusted, and the next write replaces it.
  */
-export function ingressCopies(data: Databag): Map<number, { raw: string; data: Databag | null }> {
-  const copies = new Map<number, { raw: string; data: Databag | null }>();
+export function ingressCopies(data: Databag): Map<number, IngressCopy> {
+  const copies = new Map<number, IngressCopy>();
   for (const [key, raw] of Object.entries(data)) {
     const match = INGRESS_COPY.exec(key);
     if (match) copies.set(Number(match[1]), { raw, data: parseCopy(raw) });
