@@ -4,7 +4,10 @@
  * of hook-tool calls and Kubernetes API requests. Every hook is a fresh process, so this is the product's speed.
  *
  *   deno task bench [--runs N] [--write] [--transport fetch|client-node] [--only TEXT] [--yaml]
+ *                   [--http1]
  *
+ * The fake API server offers HTTP/2 by ALPN over HTTPS, as kube-apiserver does, so the charm speaks
+ * what it speaks in a pod; `--http1` measures against a server of HTTP/1.1 only.
  * `--write` replaces the generated table in BENCHMARKS.md.
  */
 import { packedCharmDir, runHook } from "../tests/harness/runner.ts";
@@ -168,15 +171,18 @@ interface Args {
   only?: string;
   /** The kubeconfig's format: JSON (default) needs no YAML parser, as the pod's service account. */
   kubeconfigFormat: "json" | "yaml";
+  /** Offer HTTP/2 over HTTPS (default), as kube-apiserver does; false: HTTP/1.1 only. */
+  http2: boolean;
 }
 
 function parseArgs(args: string[]): Args {
-  const parsed: Args = { runs: 20, write: false, kubeconfigFormat: "json" };
+  const parsed: Args = { runs: 20, write: false, kubeconfigFormat: "json", http2: true };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--runs") parsed.runs = Number(args[++i]);
     else if (args[i] === "--write") parsed.write = true;
     else if (args[i] === "--only") parsed.only = args[++i];
     else if (args[i] === "--yaml") parsed.kubeconfigFormat = "yaml";
+    else if (args[i] === "--http1") parsed.http2 = false;
     else if (args[i] === "--transport") {
       const transport = args[++i];
       if (transport !== "fetch" && transport !== "client-node") {
@@ -185,15 +191,19 @@ function parseArgs(args: string[]): Args {
       parsed.transport = transport;
     } else {
       throw new Error(
-        `unknown argument ${args[i]}: use --runs N, --write, --transport T, --only TEXT`,
+        `unknown argument ${args[i]}: use --runs N, --write, --transport T, --only TEXT, ` +
+          "--yaml, --http1",
       );
     }
   }
   if (!Number.isInteger(parsed.runs) || parsed.runs < 1) {
     throw new Error("--runs takes a positive whole number");
   }
-  if (parsed.write && (parsed.transport || parsed.only || parsed.kubeconfigFormat !== "json")) {
-    throw new Error("--write records the default run: no --transport, --only or --yaml");
+  if (
+    parsed.write &&
+    (parsed.transport || parsed.only || parsed.kubeconfigFormat !== "json" || !parsed.http2)
+  ) {
+    throw new Error("--write records the default run: no --transport, --only, --yaml or --http1");
   }
   return parsed;
 }
@@ -222,9 +232,11 @@ async function buildForm(charmDir: string): Promise<string> {
   return compiled ? "compiled (deno compile)" : "bundle (shipped Deno runs the bundled JavaScript)";
 }
 
-const { runs, write, transport, only, kubeconfigFormat } = parseArgs(Deno.args);
+const { runs, write, transport, only, kubeconfigFormat, http2 } = parseArgs(Deno.args);
 const charmDir = await packedCharmDir();
-const cluster = await startCluster({ tls: true, transport, kubeconfigFormat });
+const cluster = await startCluster({ tls: true, http2, transport, kubeconfigFormat });
+/** How the HTTPS server speaks, for the texts. */
+const protocol = http2 ? "HTTP/2 offered by ALPN, as kube-apiserver does" : "HTTP/1.1 only";
 const rows: string[] = [];
 let memoryMeasured = true;
 for (const benchCase of CASES.filter((c) => only === undefined || c.name.includes(only))) {
@@ -287,7 +299,7 @@ for (const benchCase of CASES.filter((c) => only === undefined || c.name.include
 const table = [
   `Machine: ${await machine()}. Charm build: ${await buildForm(charmDir)}. ${runs} runs per hook ` +
   "after one warm-up run, in the steady state (objects already applied) unless said otherwise, " +
-  `against the fake Kubernetes API server over HTTPS (its own CA, bearer token in a ${kubeconfigFormat.toUpperCase()} kubeconfig)` +
+  `against the fake Kubernetes API server over HTTPS (${protocol}; its own CA, bearer token in a ${kubeconfigFormat.toUpperCase()} kubeconfig)` +
   `, transport: ${transport ?? "as configured (fetch)"}.`,
   ...(memoryMeasured
     ? []
@@ -360,7 +372,7 @@ async function breakdown(): Promise<string> {
   const per: Record<string, Medians> = {};
   let medianRun: (TraceLine & { wallMs: number }) | undefined;
   for (const tls of [true, false]) {
-    const traced = await startCluster({ tls, transport, kubeconfigFormat });
+    const traced = await startCluster({ tls, http2: tls && http2, transport, kubeconfigFormat });
     const env = { ...traced.env, GATEWAY_API_INTEGRATOR_TRACE: "1" };
     const warm = await runHook(charmDir, benchCase.state, benchCase.event, { env });
     traced.setGatewayAddresses("gateway-api-integrator", [{ value: "10.0.0.1" }]);
@@ -419,7 +431,8 @@ async function breakdown(): Promise<string> {
   ];
   const tls = https.connectMs + https.firstRequestMs - http.connectMs - http.firstRequestMs;
   return [
-    `The reconcile hook \`${benchCase.name}\` in the steady state, ${runs} runs over HTTPS and ` +
+    `The reconcile hook \`${benchCase.name}\` in the steady state, ${runs} runs over HTTPS ` +
+    `(${protocol}) and ` +
     `${runs} over plain HTTP with \`GATEWAY_API_INTEGRATOR_TRACE=1\` (${kubeconfigFormat.toUpperCase()} ` +
     "kubeconfig), medians per line, so lines do not add up exactly. TLS set-up (connect and first " +
     `request, HTTPS minus HTTP): ${ms(tls)}.` +

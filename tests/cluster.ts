@@ -63,6 +63,8 @@ export interface ClusterOptions {
   gatewayClasses?: string[];
   /** Serve HTTPS with the server's own CA. */
   tls?: boolean;
+  /** With `tls`: offer HTTP/2 (HTTP/1.1 to clients that do not take it), as kube-apiserver does. */
+  http2?: boolean;
   /** How the kubeconfig authenticates (default: token). */
   auth?: KubeconfigOptions["auth"];
   /** The kubeconfig's format (default YAML). */
@@ -78,6 +80,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const server = await startFakeApiServer({
     namespaces: [namespace],
     tls: options.tls,
+    http2: options.http2,
     crdsDir: options.crdsDir,
   });
   for (const name of options.gatewayClasses ?? ["cilium"]) {

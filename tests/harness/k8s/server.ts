@@ -1,6 +1,7 @@
 /**
  * The fake Kubernetes API server on 127.0.0.1, over plain HTTP or (option `tls`) HTTPS with its
- * own CA, as a real API server: bearer-token or client-certificate authentication,
+ * own CA (with option `http2`, HTTP/2 offered by ALPN as kube-apiserver does), as a real API
+ * server: bearer-token or client-certificate authentication,
  * legacy discovery (/api, /apis, group and group-version resource lists), resource endpoints
  * served by the Store, RBAC-like denials, fault injection (error statuses, requests that are
  * never answered until the client gives up or the server closes, connections closed without an
@@ -15,6 +16,7 @@
  */
 
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import { verifyIssuedBy } from "../../../src/tls/certificate.ts";
 import { createCsr } from "../../../src/tls/csr.ts";
@@ -35,6 +37,15 @@ import {
 } from "./errors.ts";
 import { loadRegistry, type Registry, type ResourceType } from "./registry.ts";
 import { type Reply, type ResourceRequest, Store } from "./store.ts";
+
+/** A request and its answer, over HTTP/1.1 or (option `http2`) HTTP/2. */
+type Incoming = http.IncomingMessage | http2.Http2ServerRequest;
+type Outgoing = http.ServerResponse | http2.Http2ServerResponse;
+
+/** The connection a request came on (under HTTP/2, the socket of its session). */
+function connection(req: Incoming): Socket {
+  return "stream" in req ? req.stream.session!.socket as Socket : req.socket;
+}
 
 /** An object as stored and served (apiVersion, kind, metadata, ...). */
 export type KubeObject = JsonObject;
@@ -73,6 +84,8 @@ export interface RequestRecord {
   authenticatedBy?: "token" | "client-certificate";
   /** The common name of the client certificate presented and verified, if any. */
   clientCertificate?: string;
+  /** The HTTP version the request came in: `1.1`, or `2.0` (option `http2`). */
+  httpVersion: string;
 }
 
 /** An RBAC-like denial: requests matching every given field get 403 Forbidden. */
@@ -136,6 +149,11 @@ export interface FakeApiServerOptions {
   user?: string;
   /** Serve HTTPS with a new CA (and accept client certificates it issued), as a real server. */
   tls?: boolean;
+  /**
+   * With `tls`: offer HTTP/2 by ALPN, HTTP/1.1 to clients that do not take it, as kube-apiserver
+   * does (Go's HTTPS server). The charm's fetch transport then speaks HTTP/2, as in a pod.
+   */
+  http2?: boolean;
 }
 
 /** How a kubeconfig written by the fake authenticates. */
@@ -301,7 +319,7 @@ class Server implements FakeApiServer {
   private waiters: { pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }[] =
     [];
   private sockets = new Set<Socket>();
-  private http: http.Server | https.Server;
+  private http: http.Server | https.Server | http2.Http2SecureServer;
   private store: Store;
   private user: string;
   /** Per TLS connection: the verified client certificate's common name, or null. */
@@ -317,18 +335,20 @@ class Server implements FakeApiServer {
     this.user = opts.user ?? "system:serviceaccount:default:fake-client";
     // The namespaces every cluster has, plus the ones the test asks for.
     for (const ns of [...SYSTEM_NAMESPACES, ...(opts.namespaces ?? [])]) this.addNamespace(ns);
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) =>
-      this.onRequest(req, res);
-    this.http = tls
-      ? https.createServer({
-        key: tls.serverKeyPem,
-        cert: tls.serverCertPem,
-        ca: tls.caPem,
-        // Ask for a client certificate, but let token clients in without one.
-        requestCert: true,
-        rejectUnauthorized: false,
-      }, handler)
-      : http.createServer(handler);
+    const handler = (req: Incoming, res: Outgoing) => this.onRequest(req, res);
+    const secure = tls && {
+      key: tls.serverKeyPem,
+      cert: tls.serverCertPem,
+      ca: tls.caPem,
+      // Ask for a client certificate, but let token clients in without one.
+      requestCert: true,
+      rejectUnauthorized: false,
+    };
+    this.http = !secure
+      ? http.createServer(handler)
+      : opts.http2
+      ? http2.createSecureServer({ ...secure, allowHTTP1: true }, handler)
+      : https.createServer(secure, handler);
     this.http.on(tls ? "secureConnection" : "connection", (s: Socket) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
@@ -460,7 +480,7 @@ class Server implements FakeApiServer {
     // Stop listening first so that a client retrying a dropped request cannot reconnect.
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
-    this.http.closeAllConnections();
+    if ("closeAllConnections" in this.http) this.http.closeAllConnections();
     // Anyone still waiting for a request will not get one.
     this.waiters = [];
     await closed;
@@ -468,12 +488,12 @@ class Server implements FakeApiServer {
 
   // -------------------------------------------------------------------------------------------
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private onRequest(req: Incoming, res: Outgoing): void {
     const chunks: Uint8Array[] = [];
     req.on("data", (c: Uint8Array) => chunks.push(c));
     req.on("end", async () => {
       const body = new TextDecoder().decode(concat(chunks));
-      const peer = await this.clientCertificate(req.socket);
+      const peer = await this.clientCertificate(connection(req));
       this.process(req, res, body, peer);
     });
   }
@@ -497,8 +517,8 @@ class Server implements FakeApiServer {
   }
 
   private process(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+    req: Incoming,
+    res: Outgoing,
     body: string,
     peer: string | null,
   ): void {
@@ -516,6 +536,7 @@ class Server implements FakeApiServer {
       status: 0,
       discovery: false,
       userAgent: header("user-agent"),
+      httpVersion: req.httpVersion,
     };
     const parsedBody = parseBodyForLog(body);
     if (parsedBody !== undefined) record.body = parsedBody;
@@ -535,8 +556,10 @@ class Server implements FakeApiServer {
         headers["Content-Type"] = "application/json";
         payload = JSON.stringify(reply.body);
       }
-      res.writeHead(reply.status, headers);
-      res.end(payload);
+      // Both kinds of answer take the same calls (HTTP/2's compatibility API).
+      const answer = res as http.ServerResponse;
+      answer.writeHead(reply.status, headers);
+      answer.end(payload);
     };
     const sendError = (e: unknown) => {
       if (e instanceof ApiError) {
@@ -597,7 +620,13 @@ class Server implements FakeApiServer {
         record.reset = true;
         record.fault = "reset";
         this.notify(record);
-        req.socket.destroy();
+        if ("stream" in req) {
+          // Under HTTP/2 the request's stream is reset (a server dropping one request); Deno's
+          // HTTP/2 server aborts the process when a session's socket is destroyed under it.
+          req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        } else {
+          req.socket.destroy();
+        }
         return;
       }
       this.notify(record);
