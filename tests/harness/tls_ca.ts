@@ -30,7 +30,15 @@ export interface SignOptions {
   validityDays?: number;
   /** Start of validity (default now). */
   notBefore?: Date;
+  /**
+   * What the certificate is for (its extended key usage): a TLS server (default) or a TLS client.
+   * A Kubernetes API server takes a client certificate only for client authentication.
+   */
+  usage?: "server" | "client";
 }
+
+/** id-kp-clientAuth (RFC 5280 §4.2.1.12). */
+const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
 
 /** One entry of the provider's `certificates` list, as the v4 provider writes it. */
 export interface ProviderCertificate {
@@ -87,6 +95,7 @@ async function buildCertificate(options: {
   ipAddresses?: string[];
   notBefore: Date;
   validityDays: number;
+  usage?: SignOptions["usage"];
 }): Promise<string> {
   const keyId = await keyIdentifier(options.spki);
   const issuer = options.issuer ?? { name: options.subject, keyPem: options.keyPem, keyId };
@@ -110,7 +119,8 @@ async function buildCertificate(options: {
     ),
   ];
   if (!options.isCa) {
-    extensions.push(writeExtension(OID.extKeyUsage, false, sequence(objectId(OID.serverAuth))));
+    const purpose = options.usage === "client" ? CLIENT_AUTH_OID : OID.serverAuth;
+    extensions.push(writeExtension(OID.extKeyUsage, false, sequence(objectId(purpose))));
   }
   const dnsNames = options.dnsNames ?? [];
   const ipAddresses = options.ipAddresses ?? [];
@@ -175,6 +185,7 @@ async function makeCa(
       ipAddresses: csr.ipAddresses,
       notBefore: options.notBefore ?? new Date(),
       validityDays: options.validityDays ?? 90,
+      usage: options.usage,
     });
   };
   const chainFor = (certificatePem: string): string[] => [certificatePem, ...caChain];

@@ -1,7 +1,7 @@
 /**
  * The fake Kubernetes API server on 127.0.0.1, over plain HTTP or (option `tls`) HTTPS with its
- * own CA (with option `http2`, HTTP/2 offered by ALPN as kube-apiserver does), as a real API
- * server: bearer-token or client-certificate authentication,
+ * own CA (with option `http2`, behind a front that offers HTTP/2 by ALPN as kube-apiserver does:
+ * `h2_front.mjs`), as a real API server: bearer-token or client-certificate authentication,
  * legacy discovery (/api, /apis, group and group-version resource lists), resource endpoints
  * served by the Store, RBAC-like denials, fault injection (error statuses, requests that are
  * never answered until the client gives up or the server closes, connections closed without an
@@ -16,7 +16,6 @@
  */
 
 import http from "node:http";
-import http2 from "node:http2";
 import https from "node:https";
 import { verifyIssuedBy } from "../../../src/tls/certificate.ts";
 import { createCsr } from "../../../src/tls/csr.ts";
@@ -37,15 +36,6 @@ import {
 } from "./errors.ts";
 import { loadRegistry, type Registry, type ResourceType } from "./registry.ts";
 import { type Reply, type ResourceRequest, Store } from "./store.ts";
-
-/** A request and its answer, over HTTP/1.1 or (option `http2`) HTTP/2. */
-type Incoming = http.IncomingMessage | http2.Http2ServerRequest;
-type Outgoing = http.ServerResponse | http2.Http2ServerResponse;
-
-/** The connection a request came on (under HTTP/2, the socket of its session). */
-function connection(req: Incoming): Socket {
-  return "stream" in req ? req.stream.session!.socket as Socket : req.socket;
-}
 
 /** An object as stored and served (apiVersion, kind, metadata, ...). */
 export type KubeObject = JsonObject;
@@ -151,7 +141,8 @@ export interface FakeApiServerOptions {
   tls?: boolean;
   /**
    * With `tls`: offer HTTP/2 by ALPN, HTTP/1.1 to clients that do not take it, as kube-apiserver
-   * does (Go's HTTPS server). The charm's fetch transport then speaks HTTP/2, as in a pod.
+   * does (Go's HTTPS server), so the charm speaks HTTP/2 as in a pod. A front run by Node.js
+   * (`h2_front.mjs`, needs `node` on the PATH) does it; `url` is then the front's.
    */
   http2?: boolean;
 }
@@ -319,7 +310,9 @@ class Server implements FakeApiServer {
   private waiters: { pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }[] =
     [];
   private sockets = new Set<Socket>();
-  private http: http.Server | https.Server | http2.Http2SecureServer;
+  private http: http.Server | https.Server;
+  /** The HTTP/2 front (option `http2`). */
+  private front: { process: Deno.ChildProcess; output: ReadableStreamDefaultReader } | undefined;
   private store: Store;
   private user: string;
   /** Per TLS connection: the verified client certificate's common name, or null. */
@@ -327,7 +320,7 @@ class Server implements FakeApiServer {
 
   constructor(
     readonly registry: Registry,
-    opts: FakeApiServerOptions,
+    private readonly opts: FakeApiServerOptions,
     readonly tls: (FakeApiServerTls & { serverCertPem: string; serverKeyPem: string }) | undefined,
   ) {
     this.store = new Store(registry);
@@ -335,20 +328,18 @@ class Server implements FakeApiServer {
     this.user = opts.user ?? "system:serviceaccount:default:fake-client";
     // The namespaces every cluster has, plus the ones the test asks for.
     for (const ns of [...SYSTEM_NAMESPACES, ...(opts.namespaces ?? [])]) this.addNamespace(ns);
-    const handler = (req: Incoming, res: Outgoing) => this.onRequest(req, res);
-    const secure = tls && {
-      key: tls.serverKeyPem,
-      cert: tls.serverCertPem,
-      ca: tls.caPem,
-      // Ask for a client certificate, but let token clients in without one.
-      requestCert: true,
-      rejectUnauthorized: false,
-    };
-    this.http = !secure
-      ? http.createServer(handler)
-      : opts.http2
-      ? http2.createSecureServer({ ...secure, allowHTTP1: true }, handler)
-      : https.createServer(secure, handler);
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) =>
+      this.onRequest(req, res);
+    this.http = tls
+      ? https.createServer({
+        key: tls.serverKeyPem,
+        cert: tls.serverCertPem,
+        ca: tls.caPem,
+        // Ask for a client certificate, but let token clients in without one.
+        requestCert: true,
+        rejectUnauthorized: false,
+      }, handler)
+      : http.createServer(handler);
     this.http.on(tls ? "secureConnection" : "connection", (s: Socket) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
@@ -359,6 +350,43 @@ class Server implements FakeApiServer {
     await new Promise<void>((resolve) => this.http.listen(0, "127.0.0.1", resolve));
     const addr = this.http.address() as AddressInfo;
     this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${addr.port}`;
+    if (this.tls && this.opts.http2) this.url = await this.startFront(this.tls, this.url);
+  }
+
+  /** Starts the HTTP/2 front before `upstream` (this server); its URL. */
+  private async startFront(
+    tls: FakeApiServerTls & { serverCertPem: string; serverKeyPem: string },
+    upstream: string,
+  ): Promise<string> {
+    const dir = await Deno.makeTempDir({ prefix: "fake-apiserver-front-" });
+    const files = {
+      cert: tls.serverCertPem,
+      key: tls.serverKeyPem,
+      ca: tls.caPem,
+      clientCert: tls.clientCertPem,
+      clientKey: tls.clientKeyPem,
+    };
+    for (const [name, pem] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}.pem`, pem);
+    }
+    const script = new URL("./h2_front.mjs", import.meta.url).pathname;
+    const front = new Deno.Command("node", {
+      args: [script, ...Object.keys(files).map((name) => `${dir}/${name}.pem`), upstream],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    // Its first line is the port it listens on.
+    const reader = front.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    this.front = { process: front, output: reader };
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the HTTP/2 front (node h2_front.mjs) exited before listening");
+      text += value;
+    }
+    await Deno.remove(dir, { recursive: true });
+    return `https://127.0.0.1:${Number(text.trim())}`;
   }
 
   rotateToken(token: string): void {
@@ -477,10 +505,16 @@ class Server implements FakeApiServer {
   }
 
   async close(): Promise<void> {
+    if (this.front) {
+      this.front.process.kill();
+      await this.front.process.status;
+      await this.front.output.cancel().catch(() => {});
+      this.front = undefined;
+    }
     // Stop listening first so that a client retrying a dropped request cannot reconnect.
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
-    if ("closeAllConnections" in this.http) this.http.closeAllConnections();
+    this.http.closeAllConnections();
     // Anyone still waiting for a request will not get one.
     this.waiters = [];
     await closed;
@@ -488,12 +522,12 @@ class Server implements FakeApiServer {
 
   // -------------------------------------------------------------------------------------------
 
-  private onRequest(req: Incoming, res: Outgoing): void {
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Uint8Array[] = [];
     req.on("data", (c: Uint8Array) => chunks.push(c));
     req.on("end", async () => {
       const body = new TextDecoder().decode(concat(chunks));
-      const peer = await this.clientCertificate(connection(req));
+      const peer = await this.clientCertificate(req.socket);
       this.process(req, res, body, peer);
     });
   }
@@ -517,8 +551,8 @@ class Server implements FakeApiServer {
   }
 
   private process(
-    req: Incoming,
-    res: Outgoing,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
     body: string,
     peer: string | null,
   ): void {
@@ -536,7 +570,7 @@ class Server implements FakeApiServer {
       status: 0,
       discovery: false,
       userAgent: header("user-agent"),
-      httpVersion: req.httpVersion,
+      httpVersion: header("x-fake-front-http-version") ?? req.httpVersion,
     };
     const parsedBody = parseBodyForLog(body);
     if (parsedBody !== undefined) record.body = parsedBody;
@@ -556,10 +590,8 @@ class Server implements FakeApiServer {
         headers["Content-Type"] = "application/json";
         payload = JSON.stringify(reply.body);
       }
-      // Both kinds of answer take the same calls (HTTP/2's compatibility API).
-      const answer = res as http.ServerResponse;
-      answer.writeHead(reply.status, headers);
-      answer.end(payload);
+      res.writeHead(reply.status, headers);
+      res.end(payload);
     };
     const sendError = (e: unknown) => {
       if (e instanceof ApiError) {
@@ -620,13 +652,7 @@ class Server implements FakeApiServer {
         record.reset = true;
         record.fault = "reset";
         this.notify(record);
-        if ("stream" in req) {
-          // Under HTTP/2 the request's stream is reset (a server dropping one request); Deno's
-          // HTTP/2 server aborts the process when a session's socket is destroyed under it.
-          req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-        } else {
-          req.socket.destroy();
-        }
+        req.socket.destroy();
         return;
       }
       this.notify(record);
@@ -930,19 +956,22 @@ function serverTls(user: string): ReturnType<typeof makeServerTls> {
 
 async function makeServerTls(user: string) {
   const ca = await createTestCa({ commonName: "fake-kube-apiserver-ca" });
-  const issue = async (commonName: string, ipAddresses: string[] = []) => {
+  const issue = async (commonName: string, usage: "server" | "client", ipAddresses?: string[]) => {
     const keyPem = await generatePrivateKey();
-    const certPem = await ca.sign(await createCsr(keyPem, { commonName, ipAddresses }));
+    const certPem = await ca.sign(await createCsr(keyPem, { commonName, ipAddresses }), { usage });
     return { certPem, keyPem };
   };
-  const [server, client] = await Promise.all([issue("127.0.0.1", ["127.0.0.1"]), issue(user)]);
+  const [server, client] = await Promise.all([
+    issue("127.0.0.1", "server", ["127.0.0.1"]),
+    issue(user, "client"),
+  ]);
   return {
     caPem: ca.caPem,
     serverCertPem: server.certPem,
     serverKeyPem: server.keyPem,
     clientCertPem: client.certPem,
     clientKeyPem: client.keyPem,
-    issueClientCertificate: (commonName: string) => issue(commonName),
+    issueClientCertificate: (commonName: string) => issue(commonName, "client"),
   };
 }
 
