@@ -148,6 +148,9 @@ function readEntryPoints(staticConfig: Mapping | null): Map<string, EntryPoint> 
     const entry = mapping(value, where);
     onlyKeys(entry, ["address"], where);
     const address = entry.address;
+    if (address === undefined || address === null) {
+      fail(`${where} has no address (":<port>" or ":<port>/udp")`);
+    }
     const match = typeof address === "string" ? ADDRESS.exec(address.trim()) : null;
     const port = match ? Number(match[1]) : 0;
     if (match === null || port < 1 || port > 65535) {

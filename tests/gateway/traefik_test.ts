@@ -438,6 +438,11 @@ Deno.test("what the Gateway API cannot express is refused naming the router and 
     ],
     [
       tcp("HostSNI(`*`)", [unit(0, 1)]),
+      'entryPoint "recon" has no address (":<port>" or ":<port>/udp")',
+      { static: { entryPoints: { recon: {} } } },
+    ],
+    [
+      tcp("HostSNI(`*`)", [unit(0, 1)]),
       'entryPoint "recon": "proxyProtocol" is not supported',
       { static: { entryPoints: { recon: { address: ":11370", proxyProtocol: {} } } } },
     ],
