@@ -370,12 +370,18 @@ class Server implements FakeApiServer {
       await Deno.writeTextFile(`${dir}/${name}.pem`, pem);
     }
     const script = new URL("./h2_front.mjs", import.meta.url).pathname;
-    const front = new Deno.Command("node", {
-      args: [script, ...Object.keys(files).map((name) => `${dir}/${name}.pem`), upstream],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
+    let front: Deno.ChildProcess;
+    try {
+      front = new Deno.Command("node", {
+        args: [script, ...Object.keys(files).map((name) => `${dir}/${name}.pem`), upstream],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw new Error("the fake API server's HTTP/2 front needs Node.js: no `node` on the PATH");
+    }
     // Its first line is the port it listens on.
     const reader = front.stdout.pipeThrough(new TextDecoderStream()).getReader();
     this.front = { process: front, output: reader };
