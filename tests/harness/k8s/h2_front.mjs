@@ -5,7 +5,8 @@
 // It serves HTTPS with the fake's server certificate, offering HTTP/2 by ALPN and HTTP/1.1 to
 // clients that do not take it, as kube-apiserver does, and passes every request to the fake over
 // HTTPS (HTTP/1.1, kept-alive connections): the bearer token as sent, a client certificate as the
-// same certificate (the fake's client certificate, when the client's was issued by the CA), and
+// fake's own client certificate when the client's was issued by the CA for client authentication
+// (so a test of another certificate's identity talks to the fake directly), and
 // the version the client spoke in `x-fake-front-http-version`. A request the fake drops is reset
 // (its stream under HTTP/2), one the client gives up is dropped towards the fake.
 //
