@@ -2,7 +2,8 @@
  * How the charm reaches the API server: which transport a configuration takes, and that each
  * credential works over HTTPS against the fake server with its own CA: bearer token, token file
  * (re-read by every connect, so a rotated token works in the next hook), client certificate, the
- * pod's service account; a wrong CA is refused; unanswered requests are bounded.
+ * pod's service account; a wrong CA is refused; unanswered requests are bounded. Each HTTPS test
+ * runs twice: against the fake alone (HTTP/1.1) and with HTTP/2 offered, as kube-apiserver offers it.
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { connect, type KubeClient, TRANSPORTS, tuningFromEnv } from "../../src/k8s/client.ts";
@@ -18,8 +19,11 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 
 const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
-async function withTls(test: (server: FakeApiServer, dir: string) => Promise<void>) {
-  const server = await startFakeApiServer({ namespaces: [NS], tls: true });
+async function withTls(
+  test: (server: FakeApiServer, dir: string) => Promise<void>,
+  http2 = false,
+) {
+  const server = await startFakeApiServer({ namespaces: [NS], tls: true, http2 });
   const dir = await Deno.makeTempDir();
   try {
     await test(server, dir);
@@ -27,6 +31,19 @@ async function withTls(test: (server: FakeApiServer, dir: string) => Promise<voi
     await server.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * A test over HTTPS, twice: against the fake alone (HTTP/1.1) and with HTTP/2 offered by ALPN, as
+ * kube-apiserver offers it (both transports then speak HTTP/2).
+ */
+function httpsTest(name: string, test: (server: FakeApiServer, dir: string) => Promise<void>) {
+  Deno.test(name, opts, () => withTls(test));
+  Deno.test(`${name} (HTTP/2 offered)`, opts, () =>
+    withTls(async (server, dir) => {
+      await test(server, dir);
+      ok(server.requests.every((request) => request.httpVersion === "2.0"));
+    }, true));
 }
 
 function kubeconfigClient(path: string, transport?: "fetch" | "client-node") {
@@ -103,178 +120,163 @@ Deno.test("kubeconfigs with plugins go to client-node; token and certificate one
   }
 });
 
-Deno.test(
+httpsTest(
   "with a bearer token and the kubeconfig's CA both transports work over HTTPS",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      await server.writeKubeconfig(`${dir}/config`, NS);
-      for (const transport of TRANSPORTS) {
-        await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
-        strictEqual(server.requests.at(-1)?.authenticatedBy, "token", transport);
-      }
-    }),
+  async (server, dir) => {
+    await server.writeKubeconfig(`${dir}/config`, NS);
+    for (const transport of TRANSPORTS) {
+      await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
+      strictEqual(server.requests.at(-1)?.authenticatedBy, "token", transport);
+    }
+  },
 );
 
-Deno.test(
-  "a client certificate authenticates, with either transport",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      await server.writeKubeconfig(`${dir}/config`, NS, { auth: "client-certificate" });
-      for (const transport of TRANSPORTS) {
-        await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
-        const request = server.requests.at(-1)!;
-        strictEqual(request.authenticatedBy, "client-certificate", transport);
-        strictEqual(request.clientCertificate, "system:serviceaccount:default:fake-client");
-      }
-    }),
-);
+httpsTest("a client certificate authenticates, with either transport", async (server, dir) => {
+  await server.writeKubeconfig(`${dir}/config`, NS, { auth: "client-certificate" });
+  for (const transport of TRANSPORTS) {
+    await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
+    const request = server.requests.at(-1)!;
+    strictEqual(request.authenticatedBy, "client-certificate", transport);
+    strictEqual(request.clientCertificate, "system:serviceaccount:default:fake-client");
+  }
+});
 
-Deno.test(
-  "CA and client certificate may be files next to the kubeconfig",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      const tls = server.tls!;
-      await Deno.writeTextFile(`${dir}/ca.pem`, tls.caPem);
-      await Deno.writeTextFile(`${dir}/client.pem`, tls.clientCertPem);
-      await Deno.writeTextFile(`${dir}/client.key`, tls.clientKeyPem);
-      await Deno.writeTextFile(
-        `${dir}/config`,
-        kubeconfigJson(
-          { server: server.url, "certificate-authority": "ca.pem" },
-          { "client-certificate": "client.pem", "client-key": `${dir}/client.key` },
-        ),
-      );
-      for (const transport of TRANSPORTS) {
-        await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
-        strictEqual(server.requests.at(-1)?.authenticatedBy, "client-certificate", transport);
-      }
-    }),
-);
+httpsTest("CA and client certificate may be files next to the kubeconfig", async (server, dir) => {
+  const tls = server.tls!;
+  await Deno.writeTextFile(`${dir}/ca.pem`, tls.caPem);
+  await Deno.writeTextFile(`${dir}/client.pem`, tls.clientCertPem);
+  await Deno.writeTextFile(`${dir}/client.key`, tls.clientKeyPem);
+  await Deno.writeTextFile(
+    `${dir}/config`,
+    kubeconfigJson(
+      { server: server.url, "certificate-authority": "ca.pem" },
+      { "client-certificate": "client.pem", "client-key": `${dir}/client.key` },
+    ),
+  );
+  for (const transport of TRANSPORTS) {
+    await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
+    strictEqual(server.requests.at(-1)?.authenticatedBy, "client-certificate", transport);
+  }
+});
 
-Deno.test(
+httpsTest(
   "a server whose certificate the configured CA did not issue is refused",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      const other = await createTestCa({ commonName: "someone-else" });
-      await Deno.writeTextFile(
-        `${dir}/config`,
-        kubeconfigJson(
-          { server: server.url, "certificate-authority-data": base64(other.caPem) },
-          { token: server.token },
-        ),
-      );
-      for (const transport of TRANSPORTS) {
-        const client = await kubeconfigClient(`${dir}/config`, transport);
-        await rejects(
-          client.list(KINDS.service),
-          (error: unknown) =>
-            error instanceof KubeError && error.kind === "unavailable" &&
-            /cannot reach/.test(error.message),
-          transport,
-        );
-      }
-      strictEqual(server.requests.length, 0);
-    }),
-);
-
-Deno.test(
-  "a token file is read by every connect: after rotation the next hook works",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      await Deno.writeTextFile(`${dir}/token`, `${server.token}\n`);
-      await server.writeKubeconfig(`${dir}/config`, NS, {
-        auth: "token-file",
-        tokenFile: `${dir}/token`,
-      });
-      for (const transport of TRANSPORTS) {
-        const before = await kubeconfigClient(`${dir}/config`, transport);
-        await listsOk(before, server);
-        server.rotateToken(`rotated-${transport}`);
-        await Deno.writeTextFile(`${dir}/token`, `rotated-${transport}\n`);
-        await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
-        strictEqual(server.requests.at(-1)?.authenticatedBy, "token");
-      }
-    }),
-);
-
-Deno.test(
-  "in a pod: the service account's CA and token, re-read by every connect",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      const sa = `${dir}${SERVICE_ACCOUNT_DIR}`;
-      await Deno.mkdir(sa, { recursive: true });
-      await Deno.writeTextFile(`${sa}/ca.crt`, server.tls!.caPem);
-      await Deno.writeTextFile(`${sa}/token`, server.token);
-      const env = {
-        KUBERNETES_SERVICE_HOST: "127.0.0.1",
-        KUBERNETES_SERVICE_PORT: new URL(server.url).port,
-        KUBECONFIG: "/ignored/in/a/pod",
-      };
-      const inPod = () =>
-        connect({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix: dir });
-      strictEqual(
-        (await resolveConfig({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix: dir }))
-          .transport,
-        "fetch",
-      );
-      await listsOk(await inPod(), server);
-      strictEqual(server.requests.at(-1)?.authenticatedBy, "token");
-      server.rotateToken("projected-2");
+  async (server, dir) => {
+    const other = await createTestCa({ commonName: "someone-else" });
+    await Deno.writeTextFile(
+      `${dir}/config`,
+      kubeconfigJson(
+        { server: server.url, "certificate-authority-data": base64(other.caPem) },
+        { token: server.token },
+      ),
+    );
+    for (const transport of TRANSPORTS) {
+      const client = await kubeconfigClient(`${dir}/config`, transport);
       await rejects(
-        (await inPod()).list(KINDS.service),
-        (error: unknown) => error instanceof KubeError && error.details.status === 401,
+        client.list(KINDS.service),
+        (error: unknown) =>
+          error instanceof KubeError && error.kind === "unavailable" &&
+          /cannot reach/.test(error.message),
+        transport,
       );
-      await Deno.writeTextFile(`${sa}/token`, "projected-2\n");
-      await listsOk(await inPod(), server);
-    }),
+    }
+    strictEqual(server.requests.length, 0);
+  },
 );
 
-Deno.test(
+httpsTest(
+  "a token file is read by every connect: after rotation the next hook works",
+  async (server, dir) => {
+    await Deno.writeTextFile(`${dir}/token`, `${server.token}\n`);
+    await server.writeKubeconfig(`${dir}/config`, NS, {
+      auth: "token-file",
+      tokenFile: `${dir}/token`,
+    });
+    for (const transport of TRANSPORTS) {
+      const before = await kubeconfigClient(`${dir}/config`, transport);
+      await listsOk(before, server);
+      server.rotateToken(`rotated-${transport}`);
+      await Deno.writeTextFile(`${dir}/token`, `rotated-${transport}\n`);
+      await listsOk(await kubeconfigClient(`${dir}/config`, transport), server);
+      strictEqual(server.requests.at(-1)?.authenticatedBy, "token");
+    }
+  },
+);
+
+httpsTest(
+  "in a pod: the service account's CA and token, re-read by every connect",
+  async (server, dir) => {
+    const sa = `${dir}${SERVICE_ACCOUNT_DIR}`;
+    await Deno.mkdir(sa, { recursive: true });
+    await Deno.writeTextFile(`${sa}/ca.crt`, server.tls!.caPem);
+    await Deno.writeTextFile(`${sa}/token`, server.token);
+    const env = {
+      KUBERNETES_SERVICE_HOST: "127.0.0.1",
+      KUBERNETES_SERVICE_PORT: new URL(server.url).port,
+      KUBECONFIG: "/ignored/in/a/pod",
+    };
+    const inPod = () =>
+      connect({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix: dir });
+    strictEqual(
+      (await resolveConfig({ namespace: NS, fieldManager: APP, env, serviceAccountPrefix: dir }))
+        .transport,
+      "fetch",
+    );
+    await listsOk(await inPod(), server);
+    strictEqual(server.requests.at(-1)?.authenticatedBy, "token");
+    server.rotateToken("projected-2");
+    await rejects(
+      (await inPod()).list(KINDS.service),
+      (error: unknown) => error instanceof KubeError && error.details.status === 401,
+    );
+    await Deno.writeTextFile(`${sa}/token`, "projected-2\n");
+    await listsOk(await inPod(), server);
+  },
+);
+
+httpsTest(
   "an unanswered request fails after its bound, and all requests share the hook's",
-  opts,
-  () =>
-    withTls(async (server, dir) => {
-      await server.writeKubeconfig(`${dir}/config`, NS);
-      for (const transport of TRANSPORTS) {
-        server.fault({ method: "GET", timeout: true });
-        const perRequest = await connect({
-          namespace: NS,
-          fieldManager: APP,
-          env: { KUBECONFIG: `${dir}/config` },
-          transport,
-          timeoutMs: 200,
-        });
-        await rejects(
-          perRequest.list(KINDS.service),
-          (error: unknown) =>
-            error instanceof KubeError && error.kind === "unavailable" &&
-            /no answer within 200 ms/.test(error.message),
-        );
-        const perHook = await connect({
-          namespace: NS,
-          fieldManager: APP,
-          env: { KUBECONFIG: `${dir}/config` },
-          transport,
-          timeoutMs: 60_000,
-          totalTimeoutMs: 200,
-        });
-        await rejects(perHook.list(KINDS.service), (error: unknown) =>
+  async (server, dir) => {
+    await server.writeKubeconfig(`${dir}/config`, NS);
+    for (const transport of TRANSPORTS) {
+      server.fault({ method: "GET", timeout: true });
+      const perRequest = await connect({
+        namespace: NS,
+        fieldManager: APP,
+        env: { KUBECONFIG: `${dir}/config` },
+        transport,
+        timeoutMs: 200,
+      });
+      await rejects(
+        perRequest.list(KINDS.service),
+        (error: unknown) =>
           error instanceof KubeError && error.kind === "unavailable" &&
-          /all requests of this hook took more than 200 ms/.test(error.message));
-        // Once the hook's budget is spent no request is even sent.
-        const sent = server.requests.length;
-        await rejects(perHook.get(KINDS.service, "x"), (error: unknown) =>
-          error instanceof KubeError && error.kind === "unavailable");
-        strictEqual(server.requests.length, sent);
-        server.clearRules();
-      }
-    }),
+          /no answer within 200 ms/.test(error.message),
+      );
+      const perHook = await connect({
+        namespace: NS,
+        fieldManager: APP,
+        env: { KUBECONFIG: `${dir}/config` },
+        transport,
+        timeoutMs: 60_000,
+        totalTimeoutMs: 200,
+      });
+      await rejects(
+        perHook.list(KINDS.service),
+        (error: unknown) =>
+          error instanceof KubeError && error.kind === "unavailable" &&
+          /all requests of this hook took more than 200 ms/.test(error.message),
+      );
+      // Once the hook's budget is spent no request is even sent.
+      const sent = server.requests.length;
+      await rejects(
+        perHook.get(KINDS.service, "x"),
+        (error: unknown) => error instanceof KubeError && error.kind === "unavailable",
+      );
+      strictEqual(server.requests.length, sent);
+      server.clearRules();
+    }
+  },
 );
 
 Deno.test("transport and bounds can be set from the environment, and are checked", () => {
