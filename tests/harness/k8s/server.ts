@@ -382,16 +382,19 @@ class Server implements FakeApiServer {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       throw new Error("the fake API server's HTTP/2 front needs Node.js: no `node` on the PATH");
     }
-    // Its first line is the port it listens on.
+    // Its first line is the port it listens on (it has read its files by then).
     const reader = front.stdout.pipeThrough(new TextDecoderStream()).getReader();
     this.front = { process: front, output: reader };
     let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the HTTP/2 front (node h2_front.mjs) exited before listening");
-      text += value;
+    try {
+      while (!text.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the HTTP/2 front (node h2_front.mjs) exited before listening");
+        text += value;
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    await Deno.remove(dir, { recursive: true });
     return `https://127.0.0.1:${Number(text.trim())}`;
   }
 
