@@ -31,6 +31,7 @@ export const OID = {
   subjectKeyIdentifier: "2.5.29.14",
   authorityKeyIdentifier: "2.5.29.35",
   serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
   extensionRequest: "1.2.840.113549.1.9.14",
   sha256WithRsa: "1.2.840.113549.1.1.11",
   rsaEncryption: RSA_ENCRYPTION_OID,

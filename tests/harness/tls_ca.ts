@@ -37,9 +37,6 @@ export interface SignOptions {
   usage?: "server" | "client";
 }
 
-/** id-kp-clientAuth (RFC 5280 §4.2.1.12). */
-const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
-
 /** One entry of the provider's `certificates` list, as the v4 provider writes it. */
 export interface ProviderCertificate {
   ca: string;
@@ -119,7 +116,7 @@ async function buildCertificate(options: {
     ),
   ];
   if (!options.isCa) {
-    const purpose = options.usage === "client" ? CLIENT_AUTH_OID : OID.serverAuth;
+    const purpose = options.usage === "client" ? OID.clientAuth : OID.serverAuth;
     extensions.push(writeExtension(OID.extKeyUsage, false, sequence(objectId(purpose))));
   }
   const dnsNames = options.dnsNames ?? [];
