@@ -6,7 +6,12 @@
  */
 import type { ConfigError } from "./config.ts";
 import { isValidDomain } from "./config.ts";
-import { listenerHostnameProblem } from "./gateway/limits.ts";
+import {
+  LISTENER_NAME_RULE,
+  listenerClash,
+  listenerHostnameProblem,
+  sharedListenerProblem,
+} from "./gateway/limits.ts";
 import { asciiHostname } from "./net.ts";
 
 export type RoutingMode = "path" | "subdomain";
@@ -234,6 +239,17 @@ export function routingConfigProblem(
       return `Invalid additional-hostnames ${
         quoted(host)
       }: not accepted by the Gateway API: the hostname ${problem}`;
+    }
+  }
+  // Each hostname (in subdomain mode, each requirer's subdomain of it) needs a listener of its own.
+  if (externalHostname !== null) {
+    const clash = listenerClash([externalHostname, ...routing.additionalHostnames], new Map());
+    if (clash !== null) {
+      const why = routing.mode === "subdomain"
+        ? `a requirer's subdomains of it and of ${quoted(clash.other)} would share one ` +
+          `Gateway listener: ${LISTENER_NAME_RULE}`
+        : `it ${sharedListenerProblem(clash.other)}`;
+      return `Invalid additional-hostnames ${quoted(clash.host)}: ${why}`;
     }
   }
   return null;

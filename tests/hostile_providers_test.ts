@@ -89,6 +89,36 @@ table("gateway-route requirer data", {
       /^Invalid gateway-route relation data: bad: asks for 64 hostname\(s\): .* more than the Gateway's listeners can serve \(31\)$/,
     log: /bad: asks for 64 hostname/,
   },
+  invalidRoute(
+    "hostname with a bidirectional override",
+    { hostname: JSON.stringify("bad\u202e.example.com") },
+    "hostname",
+  ),
+  {
+    name: "a hostname whose listener name is the valid requirer's",
+    state: (base) => withRelation(base, route(6, "bad", { hostname: '"good-example.com"' })),
+    status: "blocked",
+    message: new RegExp(
+      '^Invalid gateway-route relation data: bad: hostname "good-example\\.com" would share ' +
+        'its Gateway listener with "good\\.example\\.com", another requirer\'s: ',
+    ),
+    log: /bad: hostname "good-example\.com" would share its Gateway listener/,
+  },
+  {
+    name: "two hostnames of its own that would share a listener",
+    state: (base) =>
+      withRelation(
+        base,
+        route(6, "bad", {
+          hostname: '"a-b.example.com"',
+          additional_hostnames: '["a.b-example.com"]',
+        }),
+      ),
+    status: "blocked",
+    message:
+      /^Invalid gateway-route relation data: bad: hostname "a\.b-example\.com" would share its Gateway listener with "a-b\.example\.com": a listener's name has "-" for each "\." of its hostname$/,
+    log: /bad: hostname "a\.b-example\.com" would share/,
+  },
   {
     name: "a hostname that makes the listener name too long",
     state: (base) =>

@@ -145,6 +145,28 @@ Deno.test("invalid requirer data blocks only that relation and says which applic
     deepStrictEqual(names(cluster.objects("Service")), [`${APP}-web-service`]);
   }));
 
+Deno.test("a requirer on another requirer's path is refused alone; the first keeps it", () =>
+  withCluster(async (cluster) => {
+    // Model testing-my and application app: /testing-my-app, which my-app of testing has.
+    const theirs = {
+      ...requirer(2, "app"),
+      remoteAppData: { model: '"testing-my"', name: '"app"', port: "8080" },
+      remoteUnits: { "app/0": { host: '"app-0.app-endpoints"', ip: '"10.1.2.3"' } },
+    };
+    const state = { leader: true, config: CONFIG, relations: [requirer(1, "my-app"), theirs] };
+    ok0(await run(cluster, state));
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    const result = ok0(await run(cluster, state, UPDATE));
+    deepStrictEqual(result.state.unitStatus, {
+      status: "blocked",
+      message: "Cannot serve app: path /testing-my-app is already served for my-app",
+    });
+    strictEqual(url(result, 1), "http://10.0.0.9/testing-my-app");
+    strictEqual(url(result, 2), undefined);
+    deepStrictEqual(names(cluster.objects("HTTPRoute")), [`${APP}-my-app-http`]);
+    deepStrictEqual(names(cluster.objects("Service")), [`${APP}-my-app-service`]);
+  }));
+
 Deno.test("a requirer that has not written its data yet is waited for, not blocked", () =>
   withCluster(async (cluster) => {
     const relation = { ...requirer(1, "web"), remoteUnits: { "web/0": {} } };

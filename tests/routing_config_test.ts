@@ -127,6 +127,27 @@ Deno.test("subdomain mode and additional hostnames need external-hostname", () =
   );
 });
 
+Deno.test('hostnames that differ only in "." and "-" cannot each have a listener', () => {
+  const path = { ...DEFAULT_ROUTING, additionalHostnames: ["a.example.com", "gw-example.com"] };
+  strictEqual(
+    routingConfigProblem(path, "gw.example.com", "gw"),
+    'Invalid additional-hostnames "gw-example.com": it would share its Gateway listener with ' +
+      '"gw.example.com": a listener\'s name has "-" for each "." of its hostname',
+  );
+  const sub = {
+    ...path,
+    mode: "subdomain" as const,
+    additionalHostnames: ["x.a-b.com", "x-a.b.com"],
+  };
+  strictEqual(
+    routingConfigProblem(sub, "gw.example.com", "gw"),
+    'Invalid additional-hostnames "x-a.b.com": a requirer\'s subdomains of it and of "x.a-b.com" ' +
+      'would share one Gateway listener: a listener\'s name has "-" for each "." of its hostname',
+  );
+  const apart = { ...path, additionalHostnames: ["a.example.com", "example.com"] };
+  strictEqual(routingConfigProblem(apart, "gw.example.com", "gw"), null);
+});
+
 const backend = (hosts: string[]) => ({
   model: "m",
   app: "web",

@@ -413,6 +413,48 @@ Deno.test("gateway-route: requirer hostnames feed listeners, CSRs and DNS; provi
     strictEqual(relation(none.state, 7).localAppData?.dns_entries, undefined, "entries cleared");
   }));
 
+Deno.test("gateway-route: a hostname with the listener name of the address's certificate is refused", () =>
+  withCluster(async (cluster) => {
+    const route = (id: number, app: string, data: Record<string, string>): RelationState => ({
+      id,
+      endpoint: "gateway-route",
+      remoteApp: app,
+      remoteUnits: { [`${app}/0`]: {} },
+      remoteAppData: data,
+    });
+    // "ip" asks for no hostname: the Gateway's address gets a certificate and an HTTPS listener,
+    // gateway-api-integrator-https-fd00-1--a, the name the listener of "fd00.1--a" would have.
+    const state: JujuState = {
+      leader: true,
+      config: { "gateway-class": "cilium" },
+      relations: [
+        route(5, "ip", {}),
+        route(6, "bad", { hostname: '"fd00.1--a"' }),
+        certificatesRelation(),
+      ],
+    };
+    const first = await run(cluster, state);
+    cluster.setGatewayAddresses(APP, [{ value: "fd00:1::a" }]);
+    const addressed = await run(cluster, await issueAll(first.state), UPDATE);
+    const issued = await run(cluster, await issueAll(addressed.state), UPDATE);
+    deepStrictEqual(issued.state.unitStatus, {
+      status: "blocked",
+      message: 'Invalid gateway-route relation data: bad: hostname "fd00.1--a" would share its ' +
+        'Gateway listener with "fd00:1::a", the Gateway\'s address, which has a certificate: a ' +
+        'listener\'s name has "-" for each "." of its hostname',
+    });
+    deepStrictEqual(listeners(cluster).map((l) => l.name), [
+      `${APP}-http`,
+      `${APP}-https-fd00-1--a`,
+    ]);
+    deepStrictEqual(
+      relation(issued.state, 6).localAppData ?? {},
+      {},
+      "the refused requirer gets nothing",
+    );
+    strictEqual(JSON.parse(relation(issued.state, 5).localAppData!.gateway_address), "fd00:1::a");
+  }));
+
 Deno.test("get-certificate returns the certificate, CA and chain for a hostname", () =>
   withCluster(async (cluster) => {
     const first = await run(cluster, ENFORCED);

@@ -78,19 +78,15 @@ const MAX_REASON = 64;
 const MAX_MESSAGE = 160;
 const MAX_LOGGED = 1000;
 
-// Line and paragraph separators and the bidirectional controls: they would garble or disguise a
-// status line, so they are escaped like the C0/C1 controls (which escapeControls handles).
+// Line and paragraph separators and other line breaks: a status line is one line (the
+// bidirectional and other invisible characters are escaped by escapeControls).
 // deno-lint-ignore no-control-regex
 const SPACES = /[\t\n\r\u000b\u000c\u0085\u2028\u2029]+/g;
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Cluster text as a status or log line may carry it: one line, no control or bidirectional
  * characters (escaped), at most `max` characters. */
 export function clusterText(text: string, max: number): string {
-  const line = escapeControls(text.replace(SPACES, " ").trim()).replace(
-    BIDI,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const line = escapeControls(text.replace(SPACES, " ").trim());
   if (line.length <= max) return line;
   // Not cut inside an escape.
   return truncateText(line, max).replace(/\\(u[0-9a-f]{0,3})?\.\.\.$/, "...");

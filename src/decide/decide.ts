@@ -69,6 +69,7 @@ import {
   translateTraefikRoutes,
 } from "./traefik_route.ts";
 import { httpListenerName, httpsListenerName, redirectRouteName } from "../gateway/names.ts";
+import { listenerKey, sharedListenerProblem } from "../gateway/limits.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
 import { decideRouting, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
 import { gatewayRedirectRoute, requirerUrl } from "../gateway/routing.ts";
@@ -143,6 +144,23 @@ function managedHostnames(
 function wantsIpCertificate(world: ReconcileWorld): boolean {
   return world.integrations.certificates && proxyMode(world.integrations) === "gateway-route" &&
     world.routes.some((requirer) => requirer.hostnames !== null && requirer.hostnames.length === 0);
+}
+
+/** A gateway-route requirer is refused when one of its hostnames would have the listener name
+ * of the IP certificate's HTTPS listener (`10-0-0-1` and `10.0.0.1`): the address keeps it. */
+function withIpListener(world: ReconcileWorld, ip: string | null): ReconcileWorld {
+  if (ip === null) return world;
+  const key = listenerKey(ip);
+  const clashing = (requirer: RouteRequirer) =>
+    requirer.hostnames?.map(normalHostname).find((host) => listenerKey(host) === key);
+  if (!world.routes.some((requirer) => clashing(requirer) !== undefined)) return world;
+  const routes = world.routes.map((requirer) => {
+    const host = clashing(requirer);
+    if (host === undefined) return requirer;
+    const why = sharedListenerProblem(ip, "the Gateway's address, which has a certificate");
+    return { ...requirer, hostnames: null, error: `hostname ${JSON.stringify(host)} ${why}` };
+  });
+  return { ...world, routes };
 }
 
 function activeMessage(config: CharmConfig, addresses: readonly string[]): string {
@@ -259,7 +277,8 @@ function withdraw(world: ReconcileWorld, message: string): Outcome {
   };
 }
 
-function decideReconcile(world: ReconcileWorld): Outcome {
+function decideReconcile(found: ReconcileWorld): Outcome {
+  let world = found;
   const { config, integrations } = world;
   if ("message" in config) return withdraw(world, config.message);
   const early = validateBeforeCluster(config, integrations, world.app);
@@ -285,6 +304,10 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   );
   const addresses = gatewayAddresses(gateway);
   const address = addresses.usable[0] ?? null;
+  const ipTarget = wantsIpCertificate(world)
+    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
+    : null;
+  world = withIpListener(world, ipTarget);
   // A requirer one of whose objects the API refused earlier in this hook is left out; a refused
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
@@ -337,9 +360,6 @@ function decideReconcile(world: ReconcileWorld): Outcome {
   );
   const served = routing.admitted;
   const hostnames = managedHostnames(world, routing.hostnames);
-  const ipTarget = wantsIpCertificate(world)
-    ? addresses.usable.find((usable) => ipVersion(usable) !== 0) ?? null
-    : null;
   const targets = ipTarget ? [...hostnames, ipTarget] : hostnames;
   const tls: TlsDecision = world.certificates === null
     ? decideForget(world.tlsSecrets)

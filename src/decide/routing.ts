@@ -6,7 +6,14 @@
  * `receive-ca-cert` relation. Pure.
  */
 import type { CharmConfig } from "../config.ts";
-import { listenerHostnameProblem, MAX_GATEWAY_HOSTNAMES } from "../gateway/limits.ts";
+import {
+  listenerClash,
+  listenerHostnameProblem,
+  listenerKey,
+  MAX_GATEWAY_HOSTNAMES,
+  sharedListenerProblem,
+} from "../gateway/limits.ts";
+import { ingressPath } from "../gateway/names.ts";
 import { ingressHost } from "../gateway/plan.ts";
 import { backendTlsNames, baseHostnames, requirerHosts, routingOf } from "../gateway/routing.ts";
 import { renderTransferRequirer } from "../interfaces/certificate_transfer.ts";
@@ -33,12 +40,23 @@ export interface RoutingDecision {
   readonly logs: readonly LogLine[];
 }
 
-/** Why the Gateway cannot serve a requirer, given the hostnames already taken, or null. */
+/** What the requirers (and units) admitted so far hold: subdomain mode's hostnames and their
+ * listeners, path mode's paths. */
+interface Taken {
+  /** Hostname → who it is served for. */
+  readonly hosts: Map<string, string>;
+  /** Listener key → the hostname whose listener it is (names do not tell "." from "-"). */
+  readonly listeners: Map<string, string>;
+  /** Path → who it is served for. */
+  readonly paths: Map<string, string>;
+}
+
+/** Why the Gateway cannot serve a requirer, given what is already taken, or null. */
 function problem(
   world: ReconcileWorld,
   config: CharmConfig,
   backend: Backend,
-  taken: ReadonlyMap<string, string>,
+  taken: Taken,
 ): string | null {
   if (backend.scheme === "https") {
     const cluster = "error" in world.cluster ? null : world.cluster;
@@ -49,7 +67,12 @@ function problem(
     const names = backendTlsNames(backend);
     if ("error" in names) return names.error;
   }
-  if (routingOf(config).mode !== "subdomain") return null;
+  if (routingOf(config).mode !== "subdomain") {
+    // Two requirers on one path: the Gateway could send either's traffic to the other.
+    const path = ingressPath(backend.model, backend.app);
+    const owner = taken.paths.get(path);
+    return owner === undefined ? null : `path ${path} is already served for ${owner}`;
+  }
   const hosts = requirerHosts(config, ingressHost(config), backend);
   for (const host of hosts) {
     const why = listenerHostnameProblem(world.app, host);
@@ -57,10 +80,15 @@ function problem(
     if (world.integrations.certificates && host.length > MAX_COMMON_NAME) {
       return `subdomain ${host} is longer than ${MAX_COMMON_NAME} characters: no certificate can name it`;
     }
-    const owner = taken.get(host);
+    const owner = taken.hosts.get(host);
     if (owner !== undefined) return `subdomain ${host} is already served for ${owner}`;
   }
-  if (taken.size + hosts.length > MAX_GATEWAY_HOSTNAMES) {
+  const clash = listenerClash(hosts, taken.listeners);
+  if (clash !== null) {
+    const whose = clash.taken ? `served for ${taken.hosts.get(clash.other)}` : undefined;
+    return `subdomain ${clash.host} ${sharedListenerProblem(clash.other, whose)}`;
+  }
+  if (taken.hosts.size + hosts.length > MAX_GATEWAY_HOSTNAMES) {
     return `its subdomains would take the Gateway past ${MAX_GATEWAY_HOSTNAMES} hostnames ` +
       "(each needs its own listeners)";
   }
@@ -90,10 +118,16 @@ export function decideRouting(
   const admitted: IngressRequirer[] = [];
   const unservable = new Map<string, string>();
   const unservableUnits = new Map<string, string>();
-  const taken = new Map<string, string>();
+  const taken: Taken = { hosts: new Map(), listeners: new Map(), paths: new Map() };
   const claim = (owner: string, backend: Backend) => {
-    if (routingOf(config).mode !== "subdomain") return;
-    for (const host of requirerHosts(config, ingressHost(config), backend)) taken.set(host, owner);
+    if (routingOf(config).mode !== "subdomain") {
+      taken.paths.set(ingressPath(backend.model, backend.app), owner);
+      return;
+    }
+    for (const host of requirerHosts(config, ingressHost(config), backend)) {
+      taken.hosts.set(host, owner);
+      taken.listeners.set(listenerKey(host), host);
+    }
   };
   for (const requirer of served) {
     const why = problem(world, config, requirer.backend!, taken);
@@ -113,7 +147,7 @@ export function decideRouting(
     claim(unit, backend);
   }
   const hostnames = routingOf(config).mode === "subdomain"
-    ? [...taken.keys()].sort()
+    ? [...taken.hosts.keys()].sort()
     : [...new Set(baseHostnames(config, ingressHost(config)))].sort();
   const listed = !("error" in world.cluster) &&
     world.cluster.owned.has(KINDS.backendTlsPolicy.kind) &&

@@ -4,7 +4,7 @@
  * parsed, so that nothing the server would refuse is ever built. Pure; each check returns why a
  * value is refused, or null.
  */
-import { httpListenerName, httpsListenerName } from "./names.ts";
+import { dashed, httpListenerName, httpsListenerName } from "./names.ts";
 
 /** `listeners[].hostname` and `HTTPRoute.spec.hostnames[]`: at most 253 characters. */
 export const MAX_HOSTNAME = 253;
@@ -40,6 +40,40 @@ export function listenerHostnameProblem(gateway: string, host: string): string |
     .reduce((a, b) => (b.length > a.length ? b : a));
   if (longest.length > MAX_SECTION_NAME) {
     return `is too long for a listener name (${longest.length} characters, at most ${MAX_SECTION_NAME})`;
+  }
+  return null;
+}
+
+/** Listener names write each "." and ":" of a hostname as "-", so hostnames that differ only
+ * there (`a.b-c.com`, `a-b.c.com`) would share one: the key they share. */
+export const listenerKey = dashed;
+
+/** Why hostnames that differ only in "." and "-" cannot each have a listener. */
+export const LISTENER_NAME_RULE = 'a listener\'s name has "-" for each "." of its hostname';
+
+/** Why a hostname cannot have a listener: `other` (of `whose`, when said) already has its name. */
+export function sharedListenerProblem(other: string, whose?: string): string {
+  return `would share its Gateway listener with ${JSON.stringify(other.slice(0, 100))}` +
+    (whose === undefined ? "" : `, ${whose}`) + `: ${LISTENER_NAME_RULE}`;
+}
+
+/**
+ * The first of `hosts` whose listener another hostname already has (in `taken`, listener key →
+ * hostname, or earlier in `hosts`), with that hostname; null when each has its own listener. The
+ * same hostname twice shares its listener, as it should.
+ */
+export function listenerClash(
+  hosts: readonly string[],
+  taken: ReadonlyMap<string, string>,
+): { host: string; other: string; taken: boolean } | null {
+  const own = new Map<string, string>();
+  for (const host of hosts) {
+    const key = listenerKey(host);
+    const before = taken.get(key);
+    if (before !== undefined && before !== host) return { host, other: before, taken: true };
+    const mine = own.get(key);
+    if (mine !== undefined && mine !== host) return { host, other: mine, taken: false };
+    own.set(key, host);
   }
   return null;
 }

@@ -3,7 +3,13 @@
  * with the wire formats of `src/interfaces/` (which relations are live and who is on the other
  * side: `relation_refs.ts`). A relation that vanishes while the hook reads it is left out.
  */
-import { listenerHostnameProblem, MAX_GATEWAY_HOSTNAMES } from "../gateway/limits.ts";
+import {
+  listenerClash,
+  listenerHostnameProblem,
+  listenerKey,
+  MAX_GATEWAY_HOSTNAMES,
+  sharedListenerProblem,
+} from "../gateway/limits.ts";
 import { normalHostname } from "../gateway/plan.ts";
 import { GatewayRouteDataError, parseGatewayRouteRequest } from "../interfaces/gateway_route.ts";
 import { IngressDataError, parseIngressRequest, publishedUrl } from "../interfaces/ingress.ts";
@@ -131,6 +137,8 @@ export async function readRouteRequirers(
   );
   const requirers: RouteRequirer[] = [];
   const served = new Set<string>();
+  // Listener key → the hostname whose listener it is (names do not tell "." from "-").
+  const listeners = new Map<string, string>();
   for (const found of read) {
     if (found === null) continue;
     const { relation, app, current } = found;
@@ -153,7 +161,16 @@ export async function readRouteRequirers(
       refuse(problem);
       continue;
     }
-    const all = new Set([...served, ...hostnames.map(normalHostname)]);
+    const normal = hostnames.map(normalHostname);
+    const clash = listenerClash(normal, listeners);
+    if (clash !== null) {
+      refuse(
+        `hostname ${JSON.stringify(clash.host.slice(0, 100))} ` +
+          sharedListenerProblem(clash.other, clash.taken ? "another requirer's" : undefined),
+      );
+      continue;
+    }
+    const all = new Set([...served, ...normal]);
     if (all.size > MAX_GATEWAY_HOSTNAMES) {
       refuse(
         `asks for ${hostnames.length} hostname(s): with the other requirers' ` +
@@ -162,6 +179,7 @@ export async function readRouteRequirers(
       continue;
     }
     for (const hostname of all) served.add(hostname);
+    for (const hostname of normal) listeners.set(listenerKey(hostname), hostname);
     requirers.push({ relation, app, hostnames, error: null, current });
   }
   return requirers;

@@ -72,6 +72,59 @@ Deno.test("subdomain mode: a requirer whose subdomain another requirer has is re
   ]]);
 });
 
+Deno.test("path mode: a requirer whose path another requirer has is refused alone", () => {
+  // `testing-my` + `app` and `testing` + `my-app` are both /testing-my-app.
+  const cfg = config();
+  const mine = {
+    ...requirer(1, "my-app"),
+    backend: { ...requirer(1, "my-app").backend!, model: "testing" },
+  };
+  const theirs = {
+    ...requirer(2, "app"),
+    backend: { ...requirer(2, "app").backend!, model: "testing-my" },
+  };
+  const other = requirer(3, "web");
+  const decided = decideRouting(world(cfg, [mine, theirs, other]), cfg, [mine, theirs, other]);
+  deepStrictEqual(decided.admitted.map((r) => r.app), ["my-app", "web"]);
+  deepStrictEqual([...decided.unservable], [[
+    "app",
+    "path /testing-my-app is already served for my-app",
+  ]]);
+});
+
+Deno.test("path mode: an ingress-per-unit unit on another unit's path is refused alone", () => {
+  // Unit b/0 of model m-a and unit a-b/0 of model m are both /m-a-b-0.
+  const cfg = config();
+  const backend = (model: string, app: string) => ({ ...requirer(1, app).backend!, model });
+  const units = [
+    { unit: "b/0", backend: backend("m-a", "b-0") },
+    { unit: "a-b/0", backend: backend("m", "a-b-0") },
+  ];
+  const decided = decideRouting(world(cfg, []), cfg, [], units);
+  deepStrictEqual([...decided.unservableUnits], [[
+    "a-b/0",
+    "path /m-a-b-0 is already served for b/0",
+  ]]);
+});
+
+Deno.test("subdomain mode: a subdomain whose listener name another one has is refused alone", () => {
+  // Under example.com and com, m-a-x.com (app a-x) and m-a.x.com (app a, base x.com) differ only
+  // in "." and "-": their listeners would have one name.
+  const cfg = {
+    ...config({ mode: "subdomain", additionalHostnames: ["com"] }),
+    externalHostname: "x.com",
+  };
+  const a = requirer(1, "a");
+  const ax = requirer(2, "a-x");
+  const decided = decideRouting(world(cfg, [a, ax]), cfg, [a, ax]);
+  deepStrictEqual(decided.admitted.map((r) => r.app), ["a"]);
+  deepStrictEqual([...decided.unservable], [[
+    "a-x",
+    'subdomain m-a-x.com would share its Gateway listener with "m-a.x.com", served for a: ' +
+    'a listener\'s name has "-" for each "." of its hostname',
+  ]]);
+});
+
 Deno.test("subdomain mode: requirers past the Gateway's 31 hostnames are refused", () => {
   const cfg = config({ mode: "subdomain" });
   const many = Array.from({ length: 33 }, (_, i) => requirer(i + 1, `app${i}`));

@@ -1,6 +1,11 @@
 /** What the API server accepts in hostnames and listener names, checked before anything is built. */
-import { strictEqual } from "node:assert/strict";
-import { gatewayHostnameProblem, listenerHostnameProblem } from "../../src/gateway/limits.ts";
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import {
+  gatewayHostnameProblem,
+  listenerClash,
+  listenerHostnameProblem,
+  listenerKey,
+} from "../../src/gateway/limits.ts";
 import { loadRegistry } from "../harness/k8s/mod.ts";
 import { renderGateway } from "../../src/gateway/objects.ts";
 
@@ -77,4 +82,22 @@ Deno.test("what the checks accept, the Gateway schema accepts; what they refuse,
     const accepted = registry.validate(gateway).errors.length === 0;
     strictEqual(accepted, listenerHostnameProblem(GATEWAY, host) === null, host);
   }
+});
+
+Deno.test("listenerClash: hostnames that differ only in '.', ':' and '-' share a listener", () => {
+  deepStrictEqual(listenerClash(["a.b-c.com", "a-b.c.com"], new Map()), {
+    host: "a-b.c.com",
+    other: "a.b-c.com",
+    taken: false,
+  });
+  const taken = new Map([[listenerKey("good.example.com"), "good.example.com"]]);
+  deepStrictEqual(listenerClash(["x.example.com", "good-example.com"], taken), {
+    host: "good-example.com",
+    other: "good.example.com",
+    taken: true,
+  });
+  strictEqual(listenerKey("fd00::1"), listenerKey("fd00--1"));
+  // The same hostname twice, or again beside its own listener, is no clash.
+  strictEqual(listenerClash(["good.example.com", "good.example.com"], taken), null);
+  strictEqual(listenerClash(["a.example.com", "b.example.com"], new Map()), null);
 });

@@ -8,7 +8,10 @@ const ESCAPES: [string, string, string][] = [
   ["carriage return and vertical tab", "a\rb\u000bc", "a\\u000db\\u000bc"],
   ["DEL and C1", "x\u007f\u0085\u009f", "x\\u007f\\u0085\\u009f"],
   ["newline and tab stay", "a\nb\tc", "a\nb\tc"],
-  ["unicode stays", "héllo — ünïcode ✓ \u2028", "héllo — ünïcode ✓ \u2028"],
+  ["unicode stays", "héllo — ünïcode ✓ 日本 🙂", "héllo — ünïcode ✓ 日本 🙂"],
+  ["bidirectional override and isolate", "a\u202eb\u2066c", "a\\u202eb\\u2066c"],
+  ["zero-width and byte-order mark", "a\u200bb\ufeffc\u00ad", "a\\u200bb\\ufeffc\\u00ad"],
+  ["line and paragraph separators", "a\u2028b\u2029c", "a\\u2028b\\u2029c"],
   ["plain text unchanged", "Waiting for gateway address", "Waiting for gateway address"],
 ];
 for (const [name, input, expected] of ESCAPES) {
