@@ -192,6 +192,40 @@ Deno.test("an issued certificate becomes a TLS Secret, an HTTPS listener and an 
     ok(expire > notBefore.getTime() && expire < notAfter.getTime(), "expires within the validity");
   }));
 
+Deno.test("a provider's texts are served as the certificates they hold, within Juju's sizes", () =>
+  withCluster(async (cluster) => {
+    const first = await run(cluster, ENFORCED);
+    const csr = ourCsrs(first.state)[0].certificate_signing_request;
+    const leaf = await ca.sign(csr);
+    // 10 KiB of certificate field (a Juju secret value holds 8), junk and a CSR in the chain,
+    // and the CA 900 times (a Secret holds 1 MiB).
+    const entry = {
+      ca: ca.caPem,
+      certificate_signing_request: csr,
+      certificate: [leaf, ...Array(7).fill(ca.caPem)].join("\n"),
+      chain: [leaf, "not a certificate \u0000", csr, ...Array(900).fill(ca.caPem)],
+    };
+    const result = await run(
+      cluster,
+      withProvider(first.state, { certificates: JSON.stringify([entry]) }),
+      UPDATE,
+    );
+    const blocks = tlsSecret(cluster, HOST)!["tls.crt"].split("\n\n");
+    deepStrictEqual(blocks.map((pem) => pem.trim()), [leaf.trim(), ca.caPem.trim()]);
+    const tracking = result.state.secrets?.find((s) => s.label?.startsWith(CERT_LABEL_PREFIX));
+    strictEqual(tracking?.revisions.at(-1)?.content.certificate?.trim(), leaf.trim(), "leaf alone");
+    ok(
+      result.logs.some((log) =>
+        log.level === "WARNING" &&
+        log.message.endsWith(
+          'field "certificates[0]": left out chain[1]: no PEM block; ' +
+            "chain[2]: a CERTIFICATE REQUEST block is not a certificate",
+        )
+      ),
+      JSON.stringify(result.logs),
+    );
+  }));
+
 Deno.test("a root-first chain is reversed and an empty chain falls back to leaf + CA", () =>
   withCluster(async (cluster) => {
     const first = await run(cluster, ENFORCED);

@@ -6,11 +6,17 @@
  * tracks each issued certificate for renewal. Loaded only by hooks that have TLS to read (the
  * X.509 code is the heavy part).
  */
-import { parseOwnRequests, parseProviderCertificates } from "../interfaces/tls_certificates.ts";
+import {
+  parseOwnRequests,
+  parseProviderCertificates,
+  type ProvidedCertificate as ProviderEntry,
+  type ProviderCertificates,
+} from "../interfaces/tls_certificates.ts";
 import { sameCsr } from "../interfaces/tls_certificate_requests.ts";
 import { HookToolError } from "../juju/errors.ts";
 import type { HookTools, RelationRef } from "../juju/tools.ts";
 import { keyMatches, parseCertificate } from "../tls/certificate.ts";
+import { cleanCertificateTexts } from "../tls/bundle.ts";
 import { parseCsr } from "../tls/csr.ts";
 import { generatePrivateKey } from "../tls/keys.ts";
 import type {
@@ -105,7 +111,7 @@ export async function readCertificates(
     provider.then(async (app) => [app, await tools.relationGet(relation, app, true)] as const),
   ]);
   const own = parseOwnRequests(ownData);
-  const data = parseProviderCertificates(providerData);
+  const data = await cleanProvider(parseProviderCertificates(providerData));
   const [requests, provided] = await Promise.all([
     Promise.all(own.value.map((pem) => readOwnCsr(pem, privateKey))),
     Promise.all(data.certificates.map(async (entry): Promise<ProvidedCertificate> => {
@@ -135,6 +141,29 @@ export async function readCertificates(
   };
 }
 
+/**
+ * The provider's entries with only the certificates their texts hold (`src/tls/bundle.ts`): an
+ * entry too large to keep or serve is skipped, and what was left out is said.
+ */
+async function cleanProvider(data: ProviderCertificates): Promise<ProviderCertificates> {
+  const cleaned = await Promise.all(data.certificates.map(cleanCertificateTexts));
+  const certificates: ProviderEntry[] = [];
+  const skipped = [...data.skipped];
+  for (const [index, result] of cleaned.entries()) {
+    const where = `provider application field "certificates[${index}]"`;
+    if ("error" in result) {
+      skipped.push(`${where}: ${result.error}`);
+      continue;
+    }
+    certificates.push(result.entry);
+    // One line for all that an entry left out: a provider's data is not ours to fix.
+    if (result.dropped.length > 0) {
+      skipped.push(`${where}: left out ${result.dropped.join("; ")}`);
+    }
+  }
+  return { ...data, certificates, skipped };
+}
+
 /** What a lenient read skipped, as log lines: the data is not ours to fix, the hook goes on. */
 function skippedWarnings(what: string, skipped: readonly string[]): string[] {
   return skipped.map((message) => `${what}: skipped unusable data: ${message}`);
@@ -146,7 +175,9 @@ export async function readProvidedForAction(
   relation: RelationRef,
   providerApp: string,
 ): Promise<Pick<CertificateActionWorld, "provided" | "warnings">> {
-  const data = parseProviderCertificates(await tools.relationGet(relation, providerApp, true));
+  const data = await cleanProvider(
+    parseProviderCertificates(await tools.relationGet(relation, providerApp, true)),
+  );
   const provided = await Promise.all(data.certificates.map(async (entry) => {
     let commonName: string | null = null;
     try {
