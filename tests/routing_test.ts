@@ -9,6 +9,8 @@ import { type Cluster, startCluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import { createTestCa } from "./harness/tls_ca.ts";
+import { createCsr } from "../src/tls/csr.ts";
+import { generatePrivateKey } from "../src/tls/keys.ts";
 import { parseCsr } from "../src/tls/csr.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
 import { parse as parseYaml } from "yaml";
@@ -510,6 +512,40 @@ Deno.test("received CAs go into a ConfigMap the BackendTLSPolicy references, and
         cluster.objects("BackendTLSPolicy")[0],
       ).validation.wellKnownCACertificates,
       "System",
+    );
+  }));
+
+Deno.test("received CAs: only certificates go into the ConfigMap, within its size", () =>
+  withCluster(async (cluster) => {
+    // A block that is no certificate, one that does not parse, and 700 kB from each of two
+    // providers (a ConfigMap holds 1 MiB): what is left out is said, the hook goes on.
+    const junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+    const csr = await createCsr(await generatePrivateKey(), { commonName: "x.example.com" });
+    const big = await Promise.all(Array.from({ length: 800 }, () => ca.sign(csr)));
+    const second = { ...caTransfer(big.slice(400)), id: CA_ID + 1, remoteApp: "trust2" };
+    const relations = [
+      requirer(1, "web", { scheme: '"https"' }),
+      caTransfer([ca.caPem, junk, ...big.slice(0, 400)]),
+      { ...second, remoteUnits: { "trust2/0": {} } },
+    ];
+    const result = await run(cluster, { leader: true, config: PLAIN, relations });
+    const configMap = byName(cluster, "ConfigMap", `${APP}-backend-ca`) as unknown as {
+      data: Record<string, string>;
+    };
+    const kept = configMap.data["ca.crt"];
+    ok(kept.startsWith(ca.caPem.trim()), "the first certificate is kept");
+    ok(!kept.includes("AAAA"), "the block that does not parse is left out");
+    ok(new TextEncoder().encode(kept).length <= 512 * 1024, String(kept.length));
+    const warnings = result.logs.filter((log) => log.level === "WARNING").map((l) => l.message);
+    ok(
+      warnings.some((w) => w.startsWith("receive-ca-cert trust: skipped certificate 2: invalid")),
+      JSON.stringify(warnings).slice(0, 2000),
+    );
+    ok(
+      warnings.some((w) =>
+        /^receive-ca-cert trust2: skipped \d+ certificate\(s\) past 524288/.test(w)
+      ),
+      JSON.stringify(warnings).slice(0, 2000),
     );
   }));
 

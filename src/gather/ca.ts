@@ -67,6 +67,9 @@ export async function listBackendTls(
   };
 }
 
+/** The most bytes of CA certificates kept: the ConfigMap that holds them takes 1 MiB. */
+export const MAX_CA_BYTES = 512 * 1024;
+
 /** The CAs of every `receive-ca-cert` relation (null without one). */
 export async function readCaTransfer(
   tools: HookTools,
@@ -91,12 +94,30 @@ export async function readCaTransfer(
       return { relation, app, current, ...parseTransferredCertificates(appData, unitData) };
     })
   ));
+  // Each block must be a certificate, and all must fit the CA ConfigMap (1 MiB in all).
+  const { bytes, certificateBlocks } = await import("../tls/bundle.ts");
   const certificates: string[] = [];
   const warnings: string[] = [];
+  let size = 0;
   const live = read.filter((entry) => entry !== null);
   for (const entry of live) {
-    for (const pem of entry.certificates) if (!certificates.includes(pem)) certificates.push(pem);
-    warnings.push(...entry.skipped.map((why) => `receive-ca-cert ${entry.app}: skipped ${why}`));
+    const skipped = [...entry.skipped];
+    let over = 0;
+    for (const [index, pem] of entry.certificates.entries()) {
+      const found = await certificateBlocks(pem, `certificate ${index + 1}`);
+      skipped.push(...found.dropped);
+      for (const block of found.blocks) {
+        if (certificates.includes(block)) continue;
+        if (size + bytes(block) > MAX_CA_BYTES) {
+          over++;
+          continue;
+        }
+        certificates.push(block);
+        size += bytes(block);
+      }
+    }
+    if (over > 0) skipped.push(`${over} certificate(s) past ${MAX_CA_BYTES} bytes of CAs in all`);
+    warnings.push(...skipped.map((why) => `receive-ca-cert ${entry.app}: skipped ${why}`));
   }
   return {
     relations: live.map(({ relation, current }) => ({ relation, current })),

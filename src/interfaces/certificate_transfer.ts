@@ -61,7 +61,11 @@ export function parseTransferredCertificates(
     const chain = json(data.chain);
     if (chain !== undefined && chain !== null) return collect(chain, "unit field chain");
     const ca = json(data.ca);
-    if (ca !== undefined) return collect([ca], "unit field ca");
+    if (ca !== undefined) {
+      const read = collect([ca], "unit field ca");
+      // One value, not a list: no index in what is said of it.
+      return { ...read, skipped: read.skipped.map((why) => why.replace("ca[0]", "ca")) };
+    }
   }
   return { certificates: [], skipped: [] };
 }
