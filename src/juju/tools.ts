@@ -108,8 +108,8 @@ export interface HookTools {
   readonly calls: number;
 }
 
-/** Juju rejects argv strings of 128 KiB or more; ops splits log lines below that. */
-const MAX_ARG_LENGTH = 131071;
+/** Juju rejects argv strings of 128 KiB or more (in bytes); ops splits log lines below that. */
+export const MAX_ARG_LENGTH = 131071;
 
 const stringMap = z.record(z.string(), z.string());
 const nullableStringMap = z.pipe(z.nullable(stringMap), z.transform((value) => value ?? {}));
@@ -320,12 +320,17 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
 
     async log(level, raw) {
       const message = escapeControls(raw);
-      for (let start = 0; start < message.length; start += MAX_ARG_LENGTH) {
+      // The limit is in bytes: a UTF-16 unit takes up to 3 in UTF-8.
+      // deno-lint-ignore no-control-regex
+      const step = /^[\u0000-\u007f]*$/.test(message)
+        ? MAX_ARG_LENGTH
+        : Math.floor(MAX_ARG_LENGTH / 3);
+      for (let start = 0; start < message.length; start += step) {
         await call("juju-log", [
           "--log-level",
           level,
           "--",
-          message.slice(start, start + MAX_ARG_LENGTH),
+          message.slice(start, start + step),
         ]);
       }
     },
@@ -338,6 +343,20 @@ export function createHookTools(runner: ToolRunner, own: Identity): HookTools {
       const flat: Record<string, string> = {};
       flatten("", results, flat);
       const args = Object.entries(flat).map(([key, value]) => `${key}=${escapeControls(value)}`);
+      // A result argv cannot carry fails the action, saying which, rather than the hook.
+      const encoder = new TextEncoder();
+      const large = args.find((arg) => encoder.encode(arg).length > MAX_ARG_LENGTH);
+      if (large !== undefined) {
+        const key = large.slice(0, large.indexOf("="));
+        const size = encoder.encode(large).length;
+        await call("action-fail", [
+          "--",
+          toolMessage(
+            `the result ${key} is too large to return (${size} bytes, at most ${MAX_ARG_LENGTH})`,
+          ),
+        ]);
+        return;
+      }
       if (args.length > 0) await call("action-set", args);
     },
 

@@ -4,14 +4,35 @@
  */
 import type { AppliedCluster } from "../apply/apply.ts";
 import type { HookTools } from "../juju/tools.ts";
-import type { Outcome } from "../outcome.ts";
+import type { LogLine, Outcome } from "../outcome.ts";
+
+/** Log lines sent one by one; past them, the rest go as one line per level. Every line is a
+ * `juju-log` process, and a hostile databag can make thousands (one per bad entry). */
+export const MAX_LOG_LINES = 20;
+
+/** The log lines as `juju-log` gets them: at most MAX_LOG_LINES, then the rest by level. */
+export function logCalls(lines: readonly LogLine[]): LogLine[] {
+  if (lines.length <= MAX_LOG_LINES) return [...lines];
+  const first = lines.slice(0, MAX_LOG_LINES - 1);
+  const rest = lines.slice(MAX_LOG_LINES - 1);
+  const levels = [...new Set(rest.map((line) => line.level))];
+  return [
+    ...first,
+    ...levels.map((level) => {
+      const messages = rest.filter((line) => line.level === level).map((line) => line.message);
+      return { level, message: `${messages.length} more: ${messages.join(" | ")}` };
+    }),
+  ];
+}
 
 export async function report(
   outcome: Outcome,
   applied: AppliedCluster,
   tools: HookTools,
 ): Promise<void> {
-  for (const line of [...outcome.logs, ...applied.logs]) await tools.log(line.level, line.message);
+  for (const line of logCalls([...outcome.logs, ...applied.logs])) {
+    await tools.log(line.level, line.message);
+  }
   if (applied.blocked !== null) {
     await tools.statusSet("blocked", applied.blocked);
   } else if (outcome.status !== null) {

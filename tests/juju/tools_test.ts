@@ -195,6 +195,31 @@ Deno.test("juju-log splits messages Juju could not take in one argument", async 
   ]);
 });
 
+Deno.test("juju-log splits by bytes: no piece of non-ASCII text is over Juju's limit", async () => {
+  const { fake, tools } = setup();
+  await tools.log("INFO", "é".repeat(100_000));
+  const pieces = fake.finish(0).logs.map((log) => log.message);
+  strictEqual(pieces.join(""), "é".repeat(100_000), "nothing lost");
+  const bytes = pieces.map((piece) => new TextEncoder().encode(piece).length);
+  ok(bytes.every((size) => size <= 131071), JSON.stringify(bytes));
+});
+
+Deno.test("an action result too large for an argument fails the action, naming it", async () => {
+  const { fake, tools } = setup({}, {
+    kind: "action",
+    name: "get-certificate",
+    params: { hostname: "a.example.com" },
+  });
+  await tools.actionSet({ certificate: "PEM", chain: { first: "x".repeat(200_000) } });
+  const result = fake.finish(0);
+  deepStrictEqual(argvOf(fake, "action-set"), []);
+  strictEqual(result.action?.status, "failed");
+  strictEqual(
+    result.action?.message,
+    "the result chain.first is too large to return (200012 bytes, at most 131071)",
+  );
+});
+
 Deno.test("control characters never reach status-set, juju-log or action tools raw", async () => {
   const { fake, tools } = setup({}, {
     kind: "action",

@@ -1,0 +1,30 @@
+/** The report step's log lines: one `juju-log` each, up to a bound; past it, one per level. */
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { logCalls, MAX_LOG_LINES } from "../src/report/report.ts";
+import type { LogLine } from "../src/outcome.ts";
+
+const line = (level: LogLine["level"], n: number): LogLine => ({ level, message: `line ${n}` });
+
+Deno.test("up to the bound, every log line is its own juju-log call", () => {
+  const lines = Array.from({ length: MAX_LOG_LINES }, (_, i) => line("WARNING", i));
+  deepStrictEqual(logCalls(lines), lines);
+});
+
+Deno.test("past the bound, the rest go as one line per level, none lost", () => {
+  const lines = [
+    ...Array.from({ length: 3000 }, (_, i) => line("WARNING", i)),
+    line("ERROR", 3000),
+    line("WARNING", 3001),
+  ];
+  const calls = logCalls(lines);
+  strictEqual(calls.length, MAX_LOG_LINES + 1);
+  deepStrictEqual(calls.slice(0, MAX_LOG_LINES - 1), lines.slice(0, MAX_LOG_LINES - 1));
+  const [warnings, errors] = calls.slice(MAX_LOG_LINES - 1);
+  strictEqual(warnings.level, "WARNING");
+  strictEqual(
+    warnings.message.startsWith(`${3000 - MAX_LOG_LINES + 2} more: line 19 | line 20`),
+    true,
+  );
+  strictEqual(warnings.message.endsWith("line 2999 | line 3001"), true);
+  deepStrictEqual(errors, { level: "ERROR", message: "1 more: line 3000" });
+});
