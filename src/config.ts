@@ -61,7 +61,8 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): CharmConfig
     enforceHttps: value["enforce-https"] ?? true,
     hstsMaxAge: value["hsts-max-age"] ?? 31536000,
     routing,
-    perUnitTcpPorts: value["ingress-per-unit-tcp-ports"] || "20000-20999",
+    // Blank is unset, as for the other string options.
+    perUnitTcpPorts: value["ingress-per-unit-tcp-ports"]?.trim() || "20000-20999",
   };
 }
 

@@ -63,7 +63,10 @@ export function validateBeforeCluster(
   const problem = config.externalHostname === null
     ? null
     : externalHostnameProblem(config.externalHostname, gateway);
-  if (problem !== null) return `Invalid external-hostname "${config.externalHostname}": ${problem}`;
+  if (problem !== null) {
+    // Quoted as JSON, as the other options' values: a newline or quote in it stays visible.
+    return `Invalid external-hostname ${JSON.stringify(config.externalHostname)}: ${problem}`;
+  }
   if (mode === "gateway-route" && config.externalHostname !== null) {
     return MESSAGES.hostnameWithGatewayRoute;
   }

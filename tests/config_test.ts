@@ -43,6 +43,13 @@ Deno.test("config values are read and empty strings count as unset", () => {
   );
 });
 
+Deno.test("a blank ingress-per-unit-tcp-ports is unset: the default range", () => {
+  for (const blank of ["", " ", "\t "]) {
+    const config = parseConfig({ "gateway-class": "cilium", "ingress-per-unit-tcp-ports": blank });
+    strictEqual("message" in config ? config.message : config.perUnitTcpPorts, "20000-20999");
+  }
+});
+
 Deno.test("values of the wrong type are an invalid-configuration error naming the field", () => {
   deepStrictEqual(parseConfig({ "hsts-max-age": 1.5 }), {
     option: "hsts-max-age",

@@ -69,6 +69,17 @@ Deno.test("hostile config: every variant exits 0 with a status naming it, the AP
       },
       badHostname("a wildcard", "*.example.com", /not a valid domain name/),
       {
+        name: "a newline and quotes (quoted as JSON: the status stays one line)",
+        state: (b) => ({
+          ...b,
+          config: { ...HTTP, "external-hostname": 'gw.example.com\nactive: "all good"' },
+        }),
+        status: "blocked",
+        message:
+          /^Invalid external-hostname "gw\.example\.com\\nactive: \\"all good\\"": not a valid domain name$/,
+        log: /^blocked: Invalid external-hostname/,
+      },
+      {
         name: "a gateway-class with a NUL",
         state: (b) => ({ ...b, config: { ...HTTP, "gateway-class": "cil\u0000ium" } }),
         status: "blocked",

@@ -194,7 +194,7 @@ Deno.test("the port range bounds TCP units: a full range and a bad range are Blo
     deepStrictEqual(tcpListeners(cluster), []);
     ok(
       bad.state.unitStatus!.message.includes(
-        'ingress-per-unit-tcp-ports "many" is not a port range',
+        'Invalid ingress-per-unit-tcp-ports "many": not a port range',
       ),
     );
     const http2 = bad.state.relations!.find((r) => r.id === 2)!.localAppData!.ingress;

@@ -504,6 +504,7 @@ function decideReconcile(found: ReconcileWorld): Outcome {
   const invalidData = [
     invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
     traefikErrors(traefik),
+    perUnitTcp.problem,
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
   ].filter((part) => part !== null).join(" ");

@@ -34,7 +34,7 @@ export function parsePortRange(raw: string): PortRange | { readonly error: strin
     return {
       error: `ingress-per-unit-tcp-ports ${
         JSON.stringify(raw.slice(0, 40))
-      } is not a port range (<first>-<last>, within 1-65535)`,
+      }: not a port range (<first>-<last>, within 1-65535)`,
     };
   }
   return { first, last };
@@ -75,6 +75,8 @@ export interface PerUnitTcp {
   readonly requests: readonly L4Request[];
   /** Units no port could be given to: `unit <u>: <why>`. */
   readonly invalid: readonly string[];
+  /** The option's value is not a range: a config problem, not the units' (their names said). */
+  readonly problem: string | null;
 }
 
 /** The port a published `<host>:<port>` URL names. */
@@ -105,12 +107,15 @@ export function perUnitTcpRequests(
           : []
       )
   );
-  if (units.length === 0) return { requests: [], invalid: [] };
+  if (units.length === 0) return { requests: [], invalid: [], problem: null };
   const range = parsePortRange(rawRange);
   if ("error" in range) {
+    const names = units.map(({ request }) => request.unit).join(", ");
     return {
       requests: [],
-      invalid: units.map(({ request }) => `unit ${request.unit}: ${range.error}`),
+      invalid: [],
+      problem:
+        `Invalid ${range.error}: the TCP units of ingress-per-unit are not served (${names})`,
     };
   }
   const inRange = (port: number | null): port is number =>
@@ -156,7 +161,7 @@ export function perUnitTcpRequests(
     }
     requests.push(tcpRequest(gateway, request, port));
   }
-  return { requests, invalid };
+  return { requests, invalid, problem: null };
 }
 
 /** The TCP ports (TCP and TLS listeners) of L4 requests. */

@@ -107,11 +107,20 @@ Deno.test("a port outside a changed range is given up for one inside it", () => 
 });
 
 Deno.test("an invalid range refuses the TCP units alone, naming the option", () => {
-  const { requests, invalid } = perUnitTcpRequests("gw", [kafka([0])], [], "lots", new Set());
+  const { requests, invalid, problem } = perUnitTcpRequests(
+    "gw",
+    [kafka([0, 1])],
+    [],
+    "lots",
+    new Set(),
+  );
   deepStrictEqual(requests, []);
-  deepStrictEqual(invalid, [
-    'unit kafka/0: ingress-per-unit-tcp-ports "lots" is not a port range (<first>-<last>, within 1-65535)',
-  ]);
+  deepStrictEqual(invalid, []);
+  strictEqual(
+    problem,
+    'Invalid ingress-per-unit-tcp-ports "lots": not a port range (<first>-<last>, within ' +
+      "1-65535): the TCP units of ingress-per-unit are not served (kafka/0, kafka/1)",
+  );
 });
 
 Deno.test("a unit holding a port another endpoint now asks for keeps it; the other is refused", () => {
