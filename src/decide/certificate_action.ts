@@ -8,7 +8,15 @@ export function decideCertificateAction(world: CertificateActionWorld): Outcome 
   if (world.provided === null) {
     return { ...reportOnly(null), action: { fail: "Certificate relation not ready." } };
   }
-  const found = world.provided.find((provided) => provided.commonName === world.hostname);
+  if (world.hostname.trim() === "") {
+    return { ...reportOnly(null, logs), action: { fail: "No hostname given: hostname=<name>" } };
+  }
+  // Host names are case-blind, and a trailing "." names the same host.
+  const normal = (host: string) => host.trim().toLowerCase().replace(/\.$/, "");
+  const wanted = normal(world.hostname);
+  const found = world.provided.find((provided) =>
+    provided.commonName !== null && normal(provided.commonName) === wanted
+  );
   if (!found) {
     return {
       ...reportOnly(null, logs),

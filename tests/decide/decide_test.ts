@@ -591,6 +591,17 @@ Deno.test("get-certificate: the certificate for the hostname, or a clear failure
       fail: "Certificate relation not ready.",
     },
   );
+  // Case and a trailing dot do not make another host; no hostname is said as such.
+  const asked = (hostname: string) =>
+    decide({
+      kind: "get-certificate",
+      hostname,
+      provided: [{ commonName: HOST, entry }],
+      warnings: [],
+    })
+      .action;
+  deepStrictEqual(asked(`${HOST.toUpperCase()}.`), asked(HOST));
+  deepStrictEqual(asked(" "), { fail: "No hostname given: hostname=<name>" });
 });
 
 Deno.test("ingress: a requirer whose object the API refused is left out and named; the others stay", () => {
