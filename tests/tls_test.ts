@@ -375,15 +375,17 @@ Deno.test("the three HTTPS modes: enforced, enabled, disabled", () =>
     );
   }));
 
+/** A gateway-route requirer with its application data. */
+const route = (id: number, app: string, data: Record<string, string>): RelationState => ({
+  id,
+  endpoint: "gateway-route",
+  remoteApp: app,
+  remoteUnits: { [`${app}/0`]: {} },
+  remoteAppData: data,
+});
+
 Deno.test("gateway-route: requirer hostnames feed listeners, CSRs and DNS; provider data after the address", () =>
   withCluster(async (cluster) => {
-    const route = (id: number, app: string, data: Record<string, string>): RelationState => ({
-      id,
-      endpoint: "gateway-route",
-      remoteApp: app,
-      remoteUnits: { [`${app}/0`]: {} },
-      remoteAppData: data,
-    });
     const state: JujuState = {
       leader: true,
       config: { "gateway-class": "cilium", "hsts-max-age": 600 },
@@ -449,13 +451,6 @@ Deno.test("gateway-route: requirer hostnames feed listeners, CSRs and DNS; provi
 
 Deno.test("gateway-route: a hostname with the listener name of the address's certificate is refused", () =>
   withCluster(async (cluster) => {
-    const route = (id: number, app: string, data: Record<string, string>): RelationState => ({
-      id,
-      endpoint: "gateway-route",
-      remoteApp: app,
-      remoteUnits: { [`${app}/0`]: {} },
-      remoteAppData: data,
-    });
     // "ip" asks for no hostname: the Gateway's address gets a certificate and an HTTPS listener,
     // gateway-api-integrator-https-fd00-1--a, the name the listener of "fd00.1--a" would have.
     const state: JujuState = {
