@@ -110,6 +110,7 @@ export interface ProvidedCertificate extends ProvidedEntryOnTheWire {
   /** Null when the certificate does not parse. */
   readonly parsed: {
     readonly commonName: string | null;
+    readonly notBefore: Date;
     readonly notAfter: Date;
     readonly isCa: boolean;
     /** Its public key is our private key's. */

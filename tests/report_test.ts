@@ -1,6 +1,6 @@
 /** The report step's log lines: one `juju-log` each, up to a bound; past it, one per level. */
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { logCalls, MAX_LOG_LINES } from "../src/report/report.ts";
+import { logCalls, MAX_LOG_CHARS, MAX_LOG_LINES } from "../src/report/report.ts";
 import type { LogLine } from "../src/outcome.ts";
 
 const line = (level: LogLine["level"], n: number): LogLine => ({ level, message: `line ${n}` });
@@ -26,5 +26,12 @@ Deno.test("past the bound, the rest go as one line per level, none lost", () => 
     true,
   );
   strictEqual(warnings.message.endsWith("line 2999 | line 3001"), true);
+  strictEqual(warnings.message.length <= MAX_LOG_CHARS, true);
   deepStrictEqual(errors, { level: "ERROR", message: "1 more: line 3000" });
+});
+
+Deno.test("a line longer than one juju-log argument holds is cut, saying how much", () => {
+  const [line] = logCalls([{ level: "WARNING", message: "é".repeat(200_000) }]);
+  strictEqual(line.message.length <= MAX_LOG_CHARS, true);
+  strictEqual(line.message.endsWith("... (160040 characters more)"), true, line.message.slice(-40));
 });

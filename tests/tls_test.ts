@@ -259,6 +259,27 @@ Deno.test("a revoked certificate is not served and its secret is forgotten", () 
     });
   }));
 
+Deno.test("a revoked certificate listed beside its reissue: the reissue serves, its secret kept", () =>
+  withCluster(async (cluster) => {
+    const first = await run(cluster, ENFORCED);
+    const issued = (await run(cluster, await issueAll(first.state))).state;
+    const [entry] = JSON.parse(relation(issued, CERTS_ID).remoteAppData!.certificates);
+    const reissued = await ca.sign(entry.certificate_signing_request);
+    for (const order of ["revoked first", "reissue first"]) {
+      const both = [{ ...entry, revoked: true }, { ...entry, certificate: reissued, chain: [] }];
+      const result = await run(
+        cluster,
+        withProvider(issued, {
+          certificates: JSON.stringify(order === "revoked first" ? both : both.reverse()),
+        }),
+      );
+      const blocks = tlsSecret(cluster, HOST)!["tls.crt"].split("\n\n");
+      strictEqual(blocks[0].trim(), reissued.trim(), order);
+      const tracking = result.state.secrets?.find((s) => s.label?.startsWith(CERT_LABEL_PREFIX));
+      strictEqual(tracking?.revisions.at(-1)?.content.certificate.trim(), reissued.trim(), order);
+    }
+  }));
+
 Deno.test("secret-expired renews: a new CSR with the same key replaces the old one", () =>
   withCluster(async (cluster) => {
     const first = await run(cluster, ENFORCED);

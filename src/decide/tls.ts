@@ -40,11 +40,16 @@ function fits(csr: OwnCsr, target: string): boolean {
   return csr.ours && csr.commonName === target && sans;
 }
 
+/** How far ahead of our clock a certificate's validity may start (the provider's clock may be
+ * ahead of ours): one valid from later than that is not served yet. */
+const CLOCK_SKEW_MS = 60 * 60 * 1000;
+
 /** A usable provider certificate for a target: not revoked, ours, naming the target, in date. */
 function usable(entry: ProvidedCertificate, target: string, now: Date): boolean {
   const parsed = entry.parsed;
   return !entry.revoked && parsed !== null && !parsed.isCa && parsed.commonName === target &&
-    parsed.notAfter > now && parsed.ours;
+    parsed.notAfter > now && parsed.notBefore.getTime() <= now.getTime() + CLOCK_SKEW_MS &&
+    parsed.ours;
 }
 
 /** A renewal due: the expired secret goes, and with it its CSR (a fresh one is then requested). */
@@ -143,15 +148,8 @@ export function decideTls(
 
   const wantedPems = wanted.flatMap((want) => ("pem" in want ? [want.pem] : []));
   const isWanted = (csr: string) => wantedPems.some((pem) => sameCsr(pem, csr));
-  // A revoked certificate of ours is forgotten, as the library does: no renewal is due for it.
-  for (const entry of certificates.provided) {
-    if (!entry.revoked || !isWanted(entry.csr) || entry.secret === null) continue;
-    secrets.push({ op: "remove-by-label", label: entry.secretLabel });
-    logs.push({
-      level: "WARNING",
-      message: "a certificate was revoked by the provider: waiting for a new one",
-    });
-  }
+  // The tracking secrets (by label) that a certificate serving now keeps.
+  const tracked = new Set<string>();
   const issued: IssuedTls[] = [];
   const pending: string[] = [];
   for (const [target, csr] of csrFor) {
@@ -166,13 +164,15 @@ export function decideTls(
       continue;
     }
     if (csr !== null && sameCsr(entry.csr, csr) && entry.parsed !== null) {
+      tracked.add(entry.secretLabel);
       const known = entry.secret?.certificate?.trim() === entry.certificate.trim();
       if (!known) {
         secrets.push({
           op: "track",
           label: entry.secretLabel,
           exists: entry.secret !== null,
-          content: { certificate: entry.certificate, csr: entry.csr },
+          // Our CSR, not the provider's copy of it (which may carry any amount of whitespace).
+          content: { certificate: entry.certificate, csr },
           expire: renewalTime(now, entry.parsed.notAfter, 0.9).toISOString(),
         });
       }
@@ -181,6 +181,19 @@ export function decideTls(
       target,
       chain: leafFirstChain(entry.certificate, entry.chain, entry.ca),
       privateKey: certificates.privateKey,
+    });
+  }
+  // A revoked certificate of ours is forgotten, as the library does: no renewal is due for it.
+  // Not when a certificate for the same CSR serves instead: its secret is the same one.
+  const removed = new Set<string>();
+  for (const entry of certificates.provided) {
+    if (!entry.revoked || !isWanted(entry.csr) || entry.secret === null) continue;
+    if (tracked.has(entry.secretLabel) || removed.has(entry.secretLabel)) continue;
+    removed.add(entry.secretLabel);
+    secrets.push({ op: "remove-by-label", label: entry.secretLabel });
+    logs.push({
+      level: "WARNING",
+      message: "a certificate was revoked by the provider: waiting for a new one",
     });
   }
   for (const error of certificates.errors) {

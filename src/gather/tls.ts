@@ -84,6 +84,7 @@ async function parsedCertificate(
     const certificate = await parseCertificate(pem);
     return {
       commonName: certificate.commonName,
+      notBefore: certificate.notBefore,
       notAfter: certificate.notAfter,
       isCa: certificate.isCa,
       ours: await keyMatches(privateKey, certificate.publicKey),
@@ -112,6 +113,12 @@ export async function readCertificates(
   ]);
   const own = parseOwnRequests(ownData);
   const data = await cleanProvider(parseProviderCertificates(providerData));
+  // One read per tracking secret, however many entries answer its CSR.
+  const secrets = new Map<string, ReturnType<typeof findSecret>>();
+  const secretOf = (label: string) => {
+    if (!secrets.has(label)) secrets.set(label, findSecret(tools, label));
+    return secrets.get(label)!;
+  };
   const [requests, provided] = await Promise.all([
     Promise.all(own.value.map((pem) => readOwnCsr(pem, privateKey))),
     Promise.all(data.certificates.map(async (entry): Promise<ProvidedCertificate> => {
@@ -120,7 +127,7 @@ export async function readCertificates(
       const answersOurs = own.value.some((pem) => sameCsr(pem, entry.csr));
       const [parsed, secret] = await Promise.all([
         parsedCertificate(entry.certificate, privateKey),
-        answersOurs ? findSecret(tools, secretLabel) : null,
+        answersOurs ? secretOf(secretLabel) : null,
       ]);
       return { ...entry, parsed, secretLabel, secret };
     })),
@@ -146,7 +153,21 @@ export async function readCertificates(
  * entry too large to keep or serve is skipped, and what was left out is said.
  */
 async function cleanProvider(data: ProviderCertificates): Promise<ProviderCertificates> {
-  const cleaned = await Promise.all(data.certificates.map(cleanCertificateTexts));
+  // The same entry twice is one: a provider's list can be long, and each is parsed.
+  const seen = new Set<string>();
+  const unique = data.certificates.filter((entry) => {
+    const key = JSON.stringify([
+      entry.certificate,
+      entry.csr,
+      entry.ca,
+      entry.chain,
+      entry.revoked,
+    ]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const cleaned = await Promise.all(unique.map(cleanCertificateTexts));
   const certificates: ProviderEntry[] = [];
   const skipped = [...data.skipped];
   for (const [index, result] of cleaned.entries()) {

@@ -10,8 +10,22 @@ import type { LogLine, Outcome } from "../outcome.ts";
  * `juju-log` process, and a hostile databag can make thousands (one per bad entry). */
 export const MAX_LOG_LINES = 20;
 
-/** The log lines as `juju-log` gets them: at most MAX_LOG_LINES, then the rest by level. */
+/** The most characters of one log line: one `juju-log` argument even in 3-byte UTF-8. */
+export const MAX_LOG_CHARS = 40_000;
+
+function cut(line: LogLine): LogLine {
+  if (line.message.length <= MAX_LOG_CHARS) return line;
+  const kept = line.message.slice(0, MAX_LOG_CHARS - 40);
+  return { ...line, message: `${kept}... (${line.message.length - kept.length} characters more)` };
+}
+
+/** The log lines as `juju-log` gets them: at most MAX_LOG_LINES, then the rest by level, each
+ * line at most MAX_LOG_CHARS (a provider's text can be megabytes). */
 export function logCalls(lines: readonly LogLine[]): LogLine[] {
+  return bounded(lines).map(cut);
+}
+
+function bounded(lines: readonly LogLine[]): LogLine[] {
   if (lines.length <= MAX_LOG_LINES) return [...lines];
   const first = lines.slice(0, MAX_LOG_LINES - 1);
   const rest = lines.slice(MAX_LOG_LINES - 1);

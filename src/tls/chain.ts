@@ -13,7 +13,8 @@ import { samePem } from "./pem.ts";
  * leaf, and so do we. Where it would fail we fall back instead:
  * - an empty chain (the Python charm crashes on `chain[0]`) gives [leaf, ca];
  * - a chain that lacks the leaf altogether gets it put in front, keeping the provider's order,
- *   since a `tls.crt` that does not start with the leaf cannot be served at all.
+ *   since a `tls.crt` that does not start with the leaf cannot be served at all;
+ * - the leaf appears once: elsewhere in the chain, or as the CA, it is left out.
  * Certificates are compared by DER, so re-wrapped PEM text still matches.
  */
 export function leafFirstChain(
@@ -21,10 +22,18 @@ export function leafFirstChain(
   chain: readonly string[],
   caPem: string,
 ): string[] {
-  if (chain.length === 0) return caPem.trim() ? [certificatePem, caPem] : [certificatePem];
-  if (samePem(chain[0], certificatePem)) return [...chain];
-  if (samePem(chain[chain.length - 1], certificatePem)) return [...chain].reverse();
-  return [certificatePem, ...chain];
+  const isLeaf = (pem: string) => samePem(pem, certificatePem);
+  if (chain.length === 0) {
+    return caPem.trim() && !isLeaf(caPem) ? [certificatePem, caPem] : [certificatePem];
+  }
+  const ordered = !isLeaf(chain[0]) && isLeaf(chain[chain.length - 1])
+    ? [...chain].reverse()
+    : chain;
+  // The leaf once, first (the provider's copy where it leads the chain): never again after it.
+  return [
+    isLeaf(ordered[0]) ? ordered[0] : certificatePem,
+    ...ordered.filter((pem) => !isLeaf(pem)),
+  ];
 }
 
 /**

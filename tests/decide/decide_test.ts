@@ -89,6 +89,7 @@ function tls(host: string, issued: boolean, extra: Partial<ProvidedCertificate> 
         revoked: false,
         parsed: {
           commonName: host,
+          notBefore: new Date("2026-01-01T00:00:00Z"),
           notAfter: new Date("2027-01-01T00:00:00Z"),
           isCa: false,
           ours: true,
@@ -491,6 +492,56 @@ Deno.test("certificates: a revoked certificate does not serve and its secret goe
   deepStrictEqual(outcome.secrets, [{ op: "remove-by-label", label: "label" }]);
   deepStrictEqual(outcome.status, { status: "waiting", message: TLS_WAITING });
   deepStrictEqual(kindsOf(outcome).Secret, []);
+});
+
+Deno.test("certificates: a revoked certificate beside a new one for the same CSR: the new one is tracked", () => {
+  const base = tls(HOST, true, { revoked: true });
+  const renewed = {
+    ...base.provided[0],
+    certificate: "-----BEGIN CERTIFICATE-----\nNEW\n-----END CERTIFICATE-----",
+    revoked: false,
+    // The provider's copy of our CSR, with whitespace around it.
+    csr: `\n\n${base.provided[0].csr}\n${" ".repeat(9000)}`,
+  };
+  for (const provided of [[base.provided[0], renewed], [renewed, base.provided[0]]]) {
+    const outcome = decide(world({
+      config: { externalHostname: HOST },
+      ingress: [requirer(1, "web")],
+      certificates: { ...base, provided },
+      addresses: ["10.0.0.1"],
+    }));
+    // One secret, the same label: set with the new certificate, never removed.
+    deepStrictEqual(outcome.secrets.map((op) => op.op), ["track"]);
+    const [track] = outcome.secrets;
+    ok(track.op === "track");
+    deepStrictEqual(track.content, { certificate: renewed.certificate, csr: base.requests[0].pem });
+    strictEqual(track.exists, true);
+  }
+  // The same certificate listed revoked and not: it serves, its secret stays.
+  const same = tls(HOST, true);
+  const outcome = decide(world({
+    config: { externalHostname: HOST },
+    ingress: [requirer(1, "web")],
+    certificates: { ...same, provided: [same.provided[0], { ...same.provided[0], revoked: true }] },
+    addresses: ["10.0.0.1"],
+  }));
+  deepStrictEqual(outcome.secrets, []);
+  deepStrictEqual(kindsOf(outcome).Secret, [`gw-secret-${HOST}`]);
+});
+
+Deno.test("certificates: one valid only from later on does not serve yet (an hour of skew allowed)", () => {
+  const served = (notBefore: Date) => {
+    const base = tls(HOST, true);
+    const entry = { ...base.provided[0], parsed: { ...base.provided[0].parsed!, notBefore } };
+    return kindsOf(decide(world({
+      config: { externalHostname: HOST },
+      ingress: [requirer(1, "web")],
+      certificates: { ...base, provided: [entry] },
+      addresses: ["10.0.0.1"],
+    }))).Secret;
+  };
+  deepStrictEqual(served(new Date(NOW.getTime() + 30 * 86_400_000)), []);
+  deepStrictEqual(served(new Date(NOW.getTime() + 10 * 60_000)), [`gw-secret-${HOST}`]);
 });
 
 Deno.test("certificates: on secret-expired the CSR is replaced and the old certificate still serves", () => {

@@ -104,6 +104,7 @@ const provided = (host: string, csr: string) =>
     parsed: fc.option(
       fc.record({
         commonName: fc.constantFrom(host, "other.example.com", null),
+        notBefore: fc.constantFrom(new Date("2024-01-01"), new Date("2026-12-31")),
         notAfter: fc.constantFrom(new Date("2025-01-01"), new Date("2027-01-01")),
         isCa: fc.boolean(),
         ours: fc.boolean(),

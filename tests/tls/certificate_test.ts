@@ -125,6 +125,12 @@ Deno.test("leafFirstChain: orders the provider's chain leaf first", async () => 
       midPem,
       [leaf2, midPem, rootPem],
     ],
+    ["leaf in the middle: once, in front", leaf2, [midPem, leaf2, rootPem], midPem, [
+      leaf2,
+      midPem,
+      rootPem,
+    ]],
+    ["the CA is the leaf, empty chain → [leaf]", LEAF, [], LEAF, [LEAF]],
     ["chain without the leaf gets it in front", leaf2, [midPem, rootPem], midPem, [
       leaf2,
       midPem,
