@@ -12,7 +12,7 @@ import { type Cluster } from "./cluster.ts";
 import type { HookEvent, HookResult, JujuState, RelationState } from "./harness/juju/state.ts";
 import { packedCharmDir, runHook } from "./harness/runner.ts";
 import type { KubeObject } from "../src/k8s/types.ts";
-import { ok0, withCluster } from "./blackbox.ts";
+import { ingressRequirer, ok0, withCluster } from "./blackbox.ts";
 import { hockeypuckTraefik, unitHost } from "./traefik_route_fixtures.ts";
 
 const APP = "gateway-api-integrator";
@@ -224,6 +224,27 @@ Deno.test("HTTP with stripPrefix, headers and redirectScheme becomes HTTPRoute m
       filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }],
     }]);
     deepStrictEqual(cluster.objects("TCPRoute"), []);
+  }));
+
+Deno.test("a router on an ingress requirer's path is refused whole; the requirer keeps its route", () =>
+  withCluster(async (cluster) => {
+    const evil = requirer(3, "evil", {
+      http: {
+        routers: {
+          ok: { rule: "PathPrefix(`/evil`)", service: "s" },
+          r: { rule: "PathPrefix(`/testing-web`)", service: "s" },
+        },
+        services: { s: { loadBalancer: { servers: [{ url: `http://${host("evil", 0)}:80` }] } } },
+      },
+    }, null);
+    const state = { leader: true, config: CONFIG, relations: [ingressRequirer(1, "web"), evil] };
+    const result = ok0(await run(cluster, state));
+    deepStrictEqual(names(cluster.objects("HTTPRoute")), [`${APP}-web-http`]);
+    deepStrictEqual(result.state.unitStatus, {
+      status: "blocked",
+      message: "Invalid traefik-route relation data: evil: router r would take the requests of " +
+        "path /testing-web, which is served for web",
+    });
   }));
 
 Deno.test("unsupported constructs block naming each requirer, router and construct; the others are served", () =>

@@ -67,11 +67,12 @@ import {
   traefikServesHttp,
   traefikWrites,
   translateTraefikRoutes,
+  withoutClaimedPaths,
 } from "./traefik_route.ts";
 import { httpListenerName, httpsListenerName, redirectRouteName } from "../gateway/names.ts";
 import { listenerKey, sharedListenerProblem } from "../gateway/limits.ts";
 import { decideForget, decideRenewalOnly, decideTls, type TlsDecision } from "./tls.ts";
-import { decideRouting, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
+import { decideRouting, ingressClaims, perUnitClaims, withdrawnBackendTls } from "./routing.ts";
 import { gatewayRedirectRoute, requirerUrl } from "../gateway/routing.ts";
 import { routeAcrossModels, withUnroutedUnits } from "./cross_model.ts";
 import { standbyStatus, withPeerRecords } from "./units.ts";
@@ -312,9 +313,12 @@ function decideReconcile(found: ReconcileWorld): Outcome {
   // object of no single requirer blocks the application.
   const refusedBy = new Map<string, string>();
   const ingressOwned = ingressObjects(world);
-  const traefik = translateTraefikRoutes(
-    world,
-    (object) => ingressOwned.has(object) || ownedByUnit(world.app, world.ingressPerUnit, object),
+  const traefik = withoutClaimedPaths(
+    translateTraefikRoutes(
+      world,
+      (object) => ingressOwned.has(object) || ownedByUnit(world.app, world.ingressPerUnit, object),
+    ),
+    ingressClaims(world, config),
   );
   // Per-unit TCP units take ports no other endpoint asks for (a unit keeps the one it holds).
   const others = [...l4Requests(world), ...traefikL4Requests(traefik)];

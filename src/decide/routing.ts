@@ -14,6 +14,7 @@ import {
   sharedListenerProblem,
 } from "../gateway/limits.ts";
 import { ingressPath } from "../gateway/names.ts";
+import type { PathClaim } from "./traefik_route.ts";
 import { ingressHost } from "../gateway/plan.ts";
 import { backendTlsNames, baseHostnames, requirerHosts, routingOf } from "../gateway/routing.ts";
 import { renderTransferRequirer } from "../interfaces/certificate_transfer.ts";
@@ -106,6 +107,26 @@ export function perUnitClaims(
         : []
     )
   );
+}
+
+/** Where each ingress requirer and ingress-per-unit HTTP unit is served (host, path), for what
+ * other endpoints may not take (`withoutClaimedPaths`). */
+export function ingressClaims(
+  world: ReconcileWorld,
+  config: CharmConfig,
+): PathClaim[] {
+  const subdomain = routingOf(config).mode === "subdomain";
+  const claims = (owner: string, backend: Backend) => {
+    const hosts = requirerHosts(config, ingressHost(config), backend);
+    const path = subdomain ? "/" : ingressPath(backend.model, backend.app);
+    return (hosts.length === 0 ? [null] : hosts).map((host) => ({ host, path, owner }));
+  };
+  return [
+    ...world.ingress.flatMap((requirer) =>
+      requirer.backend === null ? [] : claims(requirer.app, requirer.backend)
+    ),
+    ...perUnitClaims(world.ingressPerUnit).flatMap(({ unit, backend }) => claims(unit, backend)),
+  ];
 }
 
 export function decideRouting(

@@ -84,6 +84,53 @@ export function translateTraefikRoutes(
   });
 }
 
+/** What an ingress requirer or unit is served on: its host (null: any) and its path prefix. */
+export interface PathClaim {
+  readonly host: string | null;
+  readonly path: string;
+  /** Who it is served for, as messages name it. */
+  readonly owner: string;
+}
+
+const trimmed = (path: string) => (path.length > 1 ? path.replace(/\/+$/, "") : path);
+
+/** Whether a path is `prefix` or below it (path elements, as Gateway API matches prefixes). */
+const under = (path: string, prefix: string) =>
+  prefix === "/" || path === prefix || path.startsWith(`${prefix}/`);
+
+/**
+ * Requirers with a router that would take requests an ingress requirer or unit is served: on its
+ * host (or any host), a path at or below its prefix. Gateway API gives such a request to the
+ * longer or exact match, so the router would take the requirer's traffic; it is refused whole, as
+ * any other problem of its configuration. A router on a shorter prefix (`/`) takes only what no
+ * requirer is served.
+ */
+export function withoutClaimedPaths(
+  translated: readonly TranslatedRequirer[],
+  claims: readonly PathClaim[],
+): TranslatedRequirer[] {
+  return translated.map((entry) => {
+    for (const plan of entry.l4 === null ? [] : entry.http) {
+      const hosts = plan.hostnames.map((host) => host.toLowerCase());
+      const paths = plan.paths.length === 0 ? ["/"] : plan.paths.map((p) => trimmed(p.value));
+      const claim = claims.find((claim) =>
+        (claim.host === null || hosts.length === 0 || hosts.includes(claim.host)) &&
+        paths.some((path) => under(path, trimmed(claim.path)))
+      );
+      if (claim === undefined) continue;
+      const where = claim.host === null ? "" : ` on ${claim.host}`;
+      return {
+        ...entry,
+        l4: null,
+        http: [],
+        error: `router ${plan.router} would take the requests of path ${claim.path}${where}, ` +
+          `which is served for ${claim.owner}`,
+      };
+    }
+    return entry;
+  });
+}
+
 export function traefikL4Requests(translated: readonly TranslatedRequirer[]): L4Request[] {
   return translated.flatMap((entry) => (entry.l4 === null ? [] : [entry.l4]));
 }

@@ -15,6 +15,7 @@ import type {
   PerUnitRequirer,
   TraefikRouteRequirer,
 } from "../../src/world.ts";
+import { DEFAULT_ROUTING } from "../../src/routing_config.ts";
 import { check, fc } from "../properties.ts";
 import { reconcileWorld, rel } from "./worlds.ts";
 
@@ -155,6 +156,75 @@ Deno.test("an object name an ingress requirer owns refuses the traefik-route req
     ),
     String(outcome.status?.message),
   );
+});
+
+Deno.test("a router on an ingress requirer's path (or below it) is refused; a shorter prefix is not", () => {
+  const web: IngressRequirer = {
+    relation: rel(9),
+    app: "web",
+    backend: { model: "testing", app: "web", port: 8080, stripPrefix: false },
+    error: null,
+    pending: false,
+    currentUrl: null,
+    databag: {},
+  };
+  const router = (rule: string) =>
+    traefik(1, "evil", {
+      http: {
+        routers: { r: { rule, service: "s" } },
+        services: {
+          s: {
+            loadBalancer: { servers: [{ url: "http://evil-0.evil-endpoints.testing.svc:80" }] },
+          },
+        },
+      },
+    });
+  const routes = (rule: string, config: CharmConfig = CONFIG) => {
+    const outcome = decide(
+      reconcileWorld({ config, ingress: [web], traefikRoutes: [router(rule)] }),
+    );
+    return {
+      names: objects(outcome, "HTTPRoute").map((r) => r.metadata.name),
+      message: String(outcome.status?.message),
+    };
+  };
+  const hosted = { ...CONFIG, externalHostname: "gw.example.com" };
+  for (
+    const [rule, config] of [
+      ["PathPrefix(`/testing-web`)", CONFIG],
+      ["PathPrefix(`/testing-web/`)", CONFIG],
+      ["Path(`/testing-web/api`)", CONFIG],
+      ["Host(`gw.example.com`) && PathPrefix(`/testing-web`)", hosted],
+      ["Host(`GW.example.com`) && PathPrefix(`/testing-web/admin`)", hosted],
+      ["PathPrefix(`/testing-web`)", hosted],
+    ] as const
+  ) {
+    const { names, message } = routes(rule, config);
+    deepStrictEqual(names, ["gw-web-http"], rule);
+    ok(
+      message.startsWith(
+        "Invalid traefik-route relation data: evil: router r would take the " +
+          "requests of path /testing-web",
+      ),
+      `${rule}: ${message}`,
+    );
+  }
+  // Elsewhere, or on a shorter prefix (which takes only what web is not served), it is served.
+  for (
+    const [rule, config] of [
+      ["PathPrefix(`/`)", CONFIG],
+      ["PathPrefix(`/testing-webs`)", CONFIG],
+      ["Host(`other.example.com`) && PathPrefix(`/testing-web`)", hosted],
+    ] as const
+  ) {
+    const { names } = routes(rule, config);
+    ok(names.includes("gw-evil-tr-r-http"), `${rule}: ${names}`);
+  }
+  // In subdomain mode the requirer's whole host is its own.
+  const sub = { ...hosted, routing: { ...DEFAULT_ROUTING, mode: "subdomain" as const } };
+  deepStrictEqual(routes("Host(`testing-web.gw.example.com`) && PathPrefix(`/x`)", sub).names, [
+    "gw-web-http",
+  ]);
 });
 
 Deno.test("an object name a per-unit requirer's unit owns refuses the traefik-route requirer", () => {
