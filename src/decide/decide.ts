@@ -55,7 +55,7 @@ import {
   withdrawPerUnit,
   withPerUnitObjects,
 } from "./ingress_per_unit.ts";
-import { blockedMessageFor, describeError, truncated } from "./errors.ts";
+import { blockedMessageFor, describeError, sentences, truncated } from "./errors.ts";
 import { describeJudgement, judge, type Judgement } from "./conditions.ts";
 import { decideL4, l4OwnerOf, l4Requests } from "./l4.ts";
 import { l4RequestObjects } from "../gateway/l4.ts";
@@ -199,7 +199,7 @@ function invalidRequirers(
     parts.push(`Kubernetes rejected the objects of ${each.join("; ")}`);
   }
   // Not cut here: the log line keeps all of it, the status-set adapter cuts the status.
-  return parts.length ? parts.join(" ") : null;
+  return parts.length ? sentences(parts) : null;
 }
 
 /** A requirer's URL is withdrawn while the controller refuses its route outright, and stays
@@ -505,13 +505,14 @@ function decideReconcile(found: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs, ...routing.logs, ...judged.logs];
-  const invalidData = [
+  const invalidParts = [
     invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
     traefikErrors(traefik),
     perUnitTcp.problem,
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),
-  ].filter((part) => part !== null).join(" ");
+  ].filter((part) => part !== null);
+  const invalidData = sentences(invalidParts);
   const invalid = [
     ...judged.blockedGateway,
     ...(invalidData === "" ? [] : [invalidData]),

@@ -11,6 +11,13 @@ export class RetryableError extends Error {
   override readonly name = "RetryableError";
 }
 
+/** Problems of different kinds as one message: each its own sentence (`a. b`), so that where
+ * one ends and the next begins is clear. */
+export function sentences(parts: readonly string[]): string {
+  return parts.map((part, i) => (i < parts.length - 1 ? part.replace(/\.$/, "") : part))
+    .join(". ");
+}
+
 export function truncated(message: string): string {
   return message.length > 500 ? `${message.slice(0, 497)}...` : message;
 }

@@ -24,6 +24,7 @@ import type { DesiredSet } from "../k8s/reconcile.ts";
 import { KINDS, type KubeObject } from "../k8s/types.ts";
 import type { RelationWrite } from "../outcome.ts";
 import type { PerUnitRequirer, Refusal } from "../world.ts";
+import { sentences } from "./errors.ts";
 
 /** How the Gateway serves HTTP in this hook, as the ingress part decided it. */
 export interface PerUnitHttpContext {
@@ -194,7 +195,7 @@ export function perUnitProblems(decision: PerUnitDecision): string | null {
   if (decision.refused.length > 0) {
     parts.push(`Kubernetes rejected the objects of ${decision.refused.join("; ")}`);
   }
-  return parts.length === 0 ? null : parts.join(" ");
+  return parts.length === 0 ? null : sentences(parts);
 }
 
 /** The desired sets with the units' Services and routes added to those of their kinds. */

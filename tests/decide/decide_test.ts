@@ -7,7 +7,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { CharmConfig } from "../../src/config.ts";
 import { NOW, reconcileWorld, rel } from "./worlds.ts";
 import { decide, TLS_WAITING } from "../../src/decide/decide.ts";
-import { blockedMessageFor } from "../../src/decide/errors.ts";
+import { blockedMessageFor, sentences } from "../../src/decide/errors.ts";
 import { KINDS, KubeError, TRUST_MESSAGE } from "../../src/k8s/types.ts";
 import type { Outcome } from "../../src/outcome.ts";
 import type {
@@ -679,4 +679,13 @@ Deno.test("a refused object of no single requirer blocks the application and wri
   });
   strictEqual(outcome.cluster, null);
   deepStrictEqual(outcome.writes, []);
+});
+
+Deno.test("problems of different kinds are separate sentences in one status", () => {
+  strictEqual(
+    sentences(["Validation of ingress relation data failed. a: bad", "Cannot serve b: taken."]),
+    "Validation of ingress relation data failed. a: bad. Cannot serve b: taken.",
+  );
+  strictEqual(sentences(["One problem."]), "One problem.", "one part is left as it is");
+  strictEqual(sentences(["Ends with a dot.", "Next"]), "Ends with a dot. Next");
 });
