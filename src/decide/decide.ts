@@ -65,6 +65,7 @@ import {
   traefikHttpRoutes,
   traefikL4Requests,
   traefikServesHttp,
+  traefikUnlistened,
   traefikWrites,
   translateTraefikRoutes,
   withoutClaimedPaths,
@@ -508,6 +509,10 @@ function decideReconcile(found: ReconcileWorld): Outcome {
   const invalidParts = [
     invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
     traefikErrors(traefik),
+    traefikUnlistened(traefik, traefikLeftOut, {
+      http: !config.enforceHttps,
+      https: integrations.certificates,
+    }),
     perUnitTcp.problem,
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),

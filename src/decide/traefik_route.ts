@@ -153,6 +153,29 @@ export function traefikHttpRoutes(
     .flatMap((entry) => entry.http.flatMap((plan) => renderTraefikHttpRoutes(plan, listeners)));
 }
 
+/**
+ * `Cannot serve traefik-route <app>: router <r> …` for each router of a served requirer that no
+ * listener carries: `websecure` only on a Gateway that can have no HTTPS listener (no certificates
+ * relation), or `web` only while HTTPS is enforced (HTTP only redirects); or null. While a
+ * certificate is awaited, the TLS status says so instead.
+ */
+export function traefikUnlistened(
+  translated: readonly TranslatedRequirer[],
+  leftOut: ReadonlySet<string>,
+  can: { readonly http: boolean; readonly https: boolean },
+): string | null {
+  const each = translated.filter((entry) => entry.l4 !== null && !leftOut.has(entry.owner))
+    .flatMap((entry) =>
+      entry.http.filter((plan) => !(plan.http && can.http) && !(plan.https && can.https))
+        .map((plan) =>
+          `${entry.requirer.app}: router ${plan.router} is on ` +
+          (plan.https ? "websecure only, and the Gateway has no HTTPS listener" : "web only, and " +
+            "HTTP only redirects to HTTPS while enforce-https is set")
+        )
+    );
+  return each.length ? `Cannot serve traefik-route ${each.join("; ")}` : null;
+}
+
 /** Whether a served requirer has HTTP routers (while HTTPS is enforced, HTTP then redirects). */
 export function traefikServesHttp(
   translated: readonly TranslatedRequirer[],

@@ -227,6 +227,29 @@ Deno.test("a router on an ingress requirer's path (or below it) is refused; a sh
   ]);
 });
 
+Deno.test("a router no listener carries is named: websecure only without a certificates relation", () => {
+  const secure = traefik(1, "app", {
+    http: {
+      routers: {
+        r: { rule: "PathPrefix(`/app`)", entryPoints: ["websecure"], service: "s" },
+        both: { rule: "PathPrefix(`/both`)", service: "s" },
+      },
+      services: {
+        s: { loadBalancer: { servers: [{ url: "http://app-0.app-endpoints.testing.svc:80" }] } },
+      },
+    },
+  });
+  const outcome = decide(reconcileWorld({ config: CONFIG, traefikRoutes: [secure] }));
+  deepStrictEqual(objects(outcome, "HTTPRoute").map((r) => r.metadata.name), [
+    "gw-app-tr-both-http",
+  ]);
+  strictEqual(
+    outcome.status?.message,
+    "Cannot serve traefik-route app: router r is on websecure only, and the Gateway has no " +
+      "HTTPS listener",
+  );
+});
+
 Deno.test("an object name a per-unit requirer's unit owns refuses the traefik-route requirer", () => {
   const perUnit: PerUnitRequirer = {
     relation: rel(8, "ingress-per-unit"),
