@@ -142,7 +142,7 @@ export async function readCertificates(
     provided,
     errors: data.errors,
     warnings: [
-      ...skippedWarnings(`certificates provider ${providerApp}`, data.skipped),
+      ...providerWarnings(providerApp, data),
       ...skippedWarnings("our certificate requests", own.skipped),
     ],
   };
@@ -150,12 +150,14 @@ export async function readCertificates(
 
 /**
  * The provider's entries with only the certificates their texts hold (`src/tls/bundle.ts`): an
- * entry too large to keep or serve is skipped, and what was left out is said.
+ * entry too large to keep or serve is skipped, and what an entry left out is said (`leftOut`).
  */
-async function cleanProvider(data: ProviderCertificates): Promise<ProviderCertificates> {
+async function cleanProvider(
+  data: ProviderCertificates,
+): Promise<ProviderCertificates & { leftOut: string[] }> {
   // The same entry twice is one: a provider's list can be long, and each is parsed.
   const seen = new Set<string>();
-  const unique = data.certificates.filter((entry) => {
+  const unique = [...data.certificates.entries()].filter(([, entry]) => {
     const key = JSON.stringify([
       entry.certificate,
       entry.csr,
@@ -167,10 +169,13 @@ async function cleanProvider(data: ProviderCertificates): Promise<ProviderCertif
     seen.add(key);
     return true;
   });
-  const cleaned = await Promise.all(unique.map(cleanCertificateTexts));
+  const cleaned = await Promise.all(
+    unique.map(async ([index, entry]) => ({ index, result: await cleanCertificateTexts(entry) })),
+  );
   const certificates: ProviderEntry[] = [];
   const skipped = [...data.skipped];
-  for (const [index, result] of cleaned.entries()) {
+  const leftOut: string[] = [];
+  for (const { index, result } of cleaned) {
     const where = `provider application field "certificates[${index}]"`;
     if ("error" in result) {
       skipped.push(`${where}: ${result.error}`);
@@ -178,11 +183,21 @@ async function cleanProvider(data: ProviderCertificates): Promise<ProviderCertif
     }
     certificates.push(result.entry);
     // One line for all that an entry left out: a provider's data is not ours to fix.
-    if (result.dropped.length > 0) {
-      skipped.push(`${where}: left out ${result.dropped.join("; ")}`);
-    }
+    if (result.dropped.length > 0) leftOut.push(`${where}: left out ${result.dropped.join("; ")}`);
   }
-  return { ...data, certificates, skipped };
+  return { ...data, certificates, skipped, leftOut };
+}
+
+/** What reading the provider's entries skipped or left out of them, as log lines. */
+function providerWarnings(
+  providerApp: string,
+  data: { skipped: readonly string[]; leftOut: readonly string[] },
+): string[] {
+  const what = `certificates provider ${providerApp}`;
+  return [
+    ...skippedWarnings(what, data.skipped),
+    ...data.leftOut.map((message) => `${what}: ${message}`),
+  ];
 }
 
 /** What a lenient read skipped, as log lines: the data is not ours to fix, the hook goes on. */
@@ -213,6 +228,6 @@ export async function readProvidedForAction(
   }));
   return {
     provided,
-    warnings: skippedWarnings(`certificates provider ${providerApp}`, data.skipped),
+    warnings: providerWarnings(providerApp, data),
   };
 }
