@@ -33,12 +33,17 @@ const hostname = fc.oneof(
   // Longer than a certificate's common name may be.
   fc.constant(`${"a".repeat(60)}.example.com`),
 );
-// Juju's application names (as the ingress parser accepts them), up to a label's 63 characters.
+// Juju's application names (as the ingress parser accepts them), up to a label's 63 characters;
+// and a few whose paths `/<model>-<app>` meet another's (model `a-b` app `c`, model `a` app `b-c`).
 const appName = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9]{0,12}(-[a-z][a-z0-9]{0,6}){0,2}$/),
   fc.stringMatching(/^[a-z]{40,63}$/),
+  fc.constantFrom("c", "b-c", "a-b-c"),
 );
-const modelName = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/);
+const modelName = fc.oneof(
+  fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/),
+  fc.constantFrom("a", "a-b"),
+);
 const address = fc.oneof(
   fc.ipV4(),
   fc.ipV6(),
@@ -265,6 +270,15 @@ Deno.test("property: the decision never throws and its outcome keeps every invar
         ok(requirer.backend !== null, `URL for invalid requirer ${requirer.app}`);
         ok(served(outcome, url), `URL ${url} has no route serving it`);
       }
+      // One listener per name, and no URL published for two requirers.
+      for (const { object } of objectsOf(outcome).filter((o) => o.kind === "Gateway")) {
+        const names = (object.spec as { listeners: { name: string }[] }).listeners.map((l) =>
+          l.name
+        );
+        deepStrictEqual([...new Set(names)], names, "listener names are unique");
+      }
+      const urls = [...publishedUrls(outcome).values()].filter((url) => url !== null);
+      deepStrictEqual([...new Set(urls)], urls, "URLs are unique");
       // When the outcome touches the cluster, no invalid requirer keeps a URL (when it cannot,
       // the routes it would withdraw stay too, and so does the URL they serve).
       if (outcome.cluster !== null) {
@@ -274,6 +288,52 @@ Deno.test("property: the decision never throws and its outcome keeps every invar
       }
     }),
     3000,
+  );
+});
+
+Deno.test("property: requirers whose /<model>-<app> paths meet are served one per path", async () => {
+  // (model, app) pairs of unique application names whose paths meet: /a-b-c twice, /a-b-c-d twice.
+  const pairs = [["a", "b-c"], ["a-b", "c"], ["a-b-c", "d"], ["a", "b-c-d"], ["x", "y"]] as const;
+  const scenario = fc.record({
+    chosen: fc.shuffledSubarray([...pairs], { minLength: 1 }),
+    host: fc.option(fc.constant("gw.example.com"), { nil: null }),
+  });
+  await check(
+    fc.asyncProperty(scenario, ({ chosen, host }) => {
+      const ingress = chosen.map(([model, app], i): IngressRequirer => ({
+        relation: rel(i + 1, "gateway"),
+        app,
+        backend: { model, app, port: 80, stripPrefix: false },
+        error: null,
+        pending: false,
+        currentUrl: null,
+        databag: {},
+        // In another model than ours: served at its units' addresses.
+        units: [{ unit: `${app}/0`, ip: `10.1.0.${i + 1}` }],
+      }));
+      const cfg: CharmConfig = {
+        externalHostname: host,
+        gatewayClass: "cilium",
+        enforceHttps: false,
+        hstsMaxAge: 0,
+      };
+      const outcome = decide(reconcileWorld({ config: cfg, ingress, addresses: ["10.0.0.1"] }));
+      const urls = publishedUrls(outcome);
+      // The first requirer on each path (in relation order) is served, and only it.
+      const first = new Map<string, number>();
+      for (const requirer of ingress) {
+        const path = `/${requirer.backend!.model}-${requirer.app}`;
+        if (!first.has(path)) first.set(path, requirer.relation.id);
+      }
+      for (const requirer of ingress) {
+        const path = `/${requirer.backend!.model}-${requirer.app}`;
+        const url = urls.get(requirer.relation.id) ?? null;
+        if (first.get(path) === requirer.relation.id) {
+          ok(url !== null && url.endsWith(path), `${requirer.app}: ${url}`);
+        } else ok(url === null, `${requirer.app} shares ${path} and got ${url}`);
+      }
+    }),
+    300,
   );
 });
 
