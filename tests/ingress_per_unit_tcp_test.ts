@@ -268,3 +268,33 @@ Deno.test("a port two endpoints want: the holder keeps it, the other is Blocked 
       `${APP}-kafka-0-tcp-20001=20001`,
     ]);
   }));
+
+Deno.test("a listener added after a TCP one settles: the next hooks write nothing and are Active", () =>
+  withCluster(async (cluster) => {
+    // Server-side apply keeps a list-map's live order: the new HTTP listener of x.example.com
+    // lands after the TCP listener, while the charm wants it before. Order means nothing there.
+    const config = { ...CONFIG, "external-hostname": "gw.example.com" };
+    const first = await run(cluster, {
+      leader: true,
+      config: { ...config, "additional-hostnames": "a.example.com" },
+      relations: [kafka([0])],
+    });
+    cluster.setGatewayAddresses(APP, [{ value: "10.0.0.9" }]);
+    await cluster.acceptAll(APP);
+    const moved = await run(cluster, {
+      ...first.state,
+      config: { ...config, "additional-hostnames": "x.example.com" },
+    });
+    await cluster.acceptAll(APP);
+    const settled = await run(cluster, moved.state, UPDATE);
+    cluster.server.resetLog();
+    const again = await run(cluster, settled.state, UPDATE);
+    deepStrictEqual(
+      cluster.server.resourceRequests().filter((request) => request.method !== "GET"),
+      [],
+    );
+    deepStrictEqual(again.state.unitStatus, {
+      status: "active",
+      message: "Gateway addresses: 10.0.0.9 (enforce-https is set to false)",
+    });
+  }));

@@ -56,11 +56,34 @@ async function digest(object: KubeObject): Promise<string> {
   return [...hash.slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Whether `live` holds every value of `desired` (the server adds defaults and metadata). */
+/** The `name` of every item, when each is an object with a name of its own (else null). */
+function uniqueNames(items: readonly unknown[]): string[] | null {
+  const names = items.map((item) =>
+    item !== null && typeof item === "object" &&
+      typeof (item as { name?: unknown }).name === "string"
+      ? (item as { name: string }).name
+      : null
+  );
+  if (names.some((name) => name === null)) return null;
+  return new Set(names).size === names.length ? names as string[] : null;
+}
+
+/**
+ * Whether `live` holds every value of `desired` (the server adds defaults and metadata). Lists of
+ * items with unique names (a Gateway's listeners, a Service's ports, backendRefs) are compared by
+ * name, not by position: server-side apply merges a listener list keyed by name, and may keep the
+ * live order where the applied one differs, which no re-apply changes; the order means nothing.
+ */
 export function contains(live: unknown, desired: unknown): boolean {
   if (Array.isArray(desired)) {
-    return Array.isArray(live) && live.length === desired.length &&
-      desired.every((item, index) => contains(live[index], item));
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    const names = uniqueNames(desired);
+    if (names !== null && uniqueNames(live) !== null) {
+      return desired.every((item, index) =>
+        contains(live.find((entry) => (entry as { name: string }).name === names[index]), item)
+      );
+    }
+    return desired.every((item, index) => contains(live[index], item));
   }
   if (desired !== null && typeof desired === "object") {
     if (live === null || typeof live !== "object" || Array.isArray(live)) return false;

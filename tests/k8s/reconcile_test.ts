@@ -266,6 +266,20 @@ Deno.test("contains: server-added fields are fine, changed or missing values are
   ok(!contains({ a: [1, 2, 3] }, { a: [1, 2] }));
   ok(!contains({ a: [1] }, { a: [1, 2] }));
   ok(!contains({}, { a: { b: 1 } }));
+  // Items with unique names are matched by name (server-side apply keeps a list-map's live order).
+  const listeners = [{ name: "http", port: 80 }, { name: "tcp", port: 20000 }, {
+    name: "x",
+    port: 80,
+  }];
+  ok(contains({ l: [listeners[0], listeners[2], listeners[1]] }, { l: listeners }));
+  ok(!contains({ l: [listeners[0], { name: "x", port: 81 }, listeners[1]] }, { l: listeners }));
+  ok(!contains({ l: [listeners[0], listeners[1], { name: "y", port: 80 }] }, { l: listeners }));
+  // Without unique names, position counts.
+  ok(
+    !contains({ l: [{ name: "a", v: 2 }, { name: "a", v: 1 }] }, {
+      l: [{ name: "a", v: 1 }, { name: "a", v: 2 }],
+    }),
+  );
   ok(!contains({ a: "1" }, { a: 1 }));
   ok(contains({ a: 1 }, { a: undefined }));
 });
