@@ -242,8 +242,8 @@ Deno.test("a router on an ingress requirer's path is refused whole; the requirer
     deepStrictEqual(names(cluster.objects("HTTPRoute")), [`${APP}-web-http`]);
     deepStrictEqual(result.state.unitStatus, {
       status: "blocked",
-      message: "Invalid traefik-route relation data: evil: router r would take the requests of " +
-        "path /testing-web, which is served for web",
+      message: "Invalid traefik-route relation data: evil: router r (PathPrefix /testing-web) " +
+        "would take requests under /testing-web, where web is served",
     });
   }));
 

@@ -506,13 +506,16 @@ function decideReconcile(found: ReconcileWorld): Outcome {
   }
 
   const logs: LogLine[] = [...tls.logs, ...routing.logs, ...judged.logs];
+  // Said in the log, not the status: charms send such routers beside ones that serve (grafana's
+  // `-tls` router on websecure only), and a Gateway without certificates is a working deployment.
+  const unlistened = traefikUnlistened(traefik, traefikLeftOut, {
+    http: !config.enforceHttps,
+    https: integrations.certificates,
+  });
+  if (unlistened !== null) logs.push({ level: "WARNING", message: unlistened });
   const invalidParts = [
     invalidRequirers(world.ingress, world.routes, refusedBy, routing.unservable),
     traefikErrors(traefik),
-    traefikUnlistened(traefik, traefikLeftOut, {
-      http: !config.enforceHttps,
-      https: integrations.certificates,
-    }),
     perUnitTcp.problem,
     perUnitProblems(perUnit),
     ...l4.refused.map((refusal) => refusal.message),

@@ -109,23 +109,30 @@ export function withoutClaimedPaths(
   translated: readonly TranslatedRequirer[],
   claims: readonly PathClaim[],
 ): TranslatedRequirer[] {
+  // A wildcard host (`*.example.com`) covers every host below it.
+  const covers = (host: string, claimed: string) =>
+    host === claimed || (host.startsWith("*.") && claimed.endsWith(host.slice(1)));
   return translated.map((entry) => {
     for (const plan of entry.l4 === null ? [] : entry.http) {
       const hosts = plan.hostnames.map((host) => host.toLowerCase());
-      const paths = plan.paths.length === 0 ? ["/"] : plan.paths.map((p) => trimmed(p.value));
-      const claim = claims.find((claim) =>
-        (claim.host === null || hosts.length === 0 || hosts.includes(claim.host)) &&
-        paths.some((path) => under(path, trimmed(claim.path)))
-      );
-      if (claim === undefined) continue;
-      const where = claim.host === null ? "" : ` on ${claim.host}`;
-      return {
-        ...entry,
-        l4: null,
-        http: [],
-        error: `router ${plan.router} would take the requests of path ${claim.path}${where}, ` +
-          `which is served for ${claim.owner}`,
-      };
+      const paths = plan.paths.length === 0
+        ? [{ type: "PathPrefix", value: "/" }]
+        : plan.paths.map((p) => ({ type: p.type, value: trimmed(p.value) }));
+      for (const claim of claims) {
+        if (claim.host !== null && hosts.length > 0 && !hosts.some((h) => covers(h, claim.host!))) {
+          continue;
+        }
+        const hit = paths.find((path) => under(path.value, trimmed(claim.path)));
+        if (hit === undefined) continue;
+        const where = claim.host === null ? "" : ` on ${claim.host}`;
+        return {
+          ...entry,
+          l4: null,
+          http: [],
+          error: `router ${plan.router} (${hit.type} ${hit.value}) would take requests${where} ` +
+            `under ${claim.path}, where ${claim.owner} is served`,
+        };
+      }
     }
     return entry;
   });
@@ -154,8 +161,8 @@ export function traefikHttpRoutes(
 }
 
 /**
- * `Cannot serve traefik-route <app>: router <r> …` for each router of a served requirer that no
- * listener carries: `websecure` only on a Gateway that can have no HTTPS listener (no certificates
+ * `traefik-route routers no listener carries: <app>: router <r> …` for each router of a served
+ * requirer that no listener carries: `websecure` only on a Gateway that can have no HTTPS listener (no certificates
  * relation), or `web` only while HTTPS is enforced (HTTP only redirects); or null. While a
  * certificate is awaited, the TLS status says so instead.
  */
@@ -168,12 +175,16 @@ export function traefikUnlistened(
     .flatMap((entry) =>
       entry.http.filter((plan) => !(plan.http && can.http) && !(plan.https && can.https))
         .map((plan) =>
-          `${entry.requirer.app}: router ${plan.router} is on ` +
-          (plan.https ? "websecure only, and the Gateway has no HTTPS listener" : "web only, and " +
-            "HTTP only redirects to HTTPS while enforce-https is set")
+          `${entry.requirer.app}: router ${plan.router} is on ${
+            plan.https ? "websecure" : "web"
+          } only`
         )
     );
-  return each.length ? `Cannot serve traefik-route ${each.join("; ")}` : null;
+  if (each.length === 0) return null;
+  const why = can.https
+    ? "HTTP only redirects to HTTPS while enforce-https is set"
+    : "the Gateway has no HTTPS listener without a certificates relation";
+  return `traefik-route routers no listener carries (${why}): ${each.join("; ")}`;
 }
 
 /** Whether a served requirer has HTTP routers (while HTTPS is enforced, HTTP then redirects). */

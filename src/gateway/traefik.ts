@@ -614,7 +614,12 @@ function readMiddlewares(config: Mapping, names: readonly string[], where: strin
     const options = mapping(middleware[type], `${here} ${type}`);
     switch (type) {
       case "stripPrefix": {
-        onlyKeys(options, ["prefixes"], `${here} stripPrefix`);
+        // `forceSlash` (Traefik v2, grafana-k8s sends false) only decides whether stripping the
+        // whole path leaves "" or "/": an HTTP request always has a path, so both are "/" here.
+        onlyKeys(options, ["prefixes", "forceSlash"], `${here} stripPrefix`);
+        if (options.forceSlash !== undefined && typeof options.forceSlash !== "boolean") {
+          fail(`${here} stripPrefix forceSlash must be true or false`);
+        }
         if (found.stripPrefix !== null) fail(`${where}: more than one stripPrefix`);
         found.stripPrefix = stringList(options.prefixes, `${here} stripPrefix prefixes`);
         break;

@@ -188,6 +188,24 @@ Deno.test("HostSNI(name) with tls.passthrough → a TLS listener and a TLSRoute 
   objects.forEach(assertAdmitted);
 });
 
+Deno.test("HTTP: stripPrefix with forceSlash (grafana-k8s sends false) strips as without it", () => {
+  const plan = (strip: Record<string, unknown>) =>
+    translateTraefik(input(http(
+      { rule: "PathPrefix(`/testing-grafana`)", middlewares: ["strip"] },
+      { strip: { stripPrefix: strip } },
+    ))).http;
+  const without = plan({ prefixes: ["/testing-grafana"] });
+  assert.deepEqual(plan({ prefixes: ["/testing-grafana"], forceSlash: false }), without);
+  assert.deepEqual(plan({ prefixes: ["/testing-grafana"], forceSlash: true }), without);
+  assert.equal(without[0].stripPrefix, true);
+  assert.match(
+    refusal(http({ rule: "PathPrefix(`/a`)", middlewares: ["s"] }, {
+      s: { stripPrefix: { prefixes: ["/a"], forceSlash: "no" } },
+    })),
+    /stripPrefix forceSlash must be true or false/,
+  );
+});
+
 Deno.test("HTTP: Host && PathPrefix with stripPrefix and headers → matches and filters on both listeners", () => {
   const plan = translateTraefik(input(http(
     {
