@@ -115,14 +115,12 @@ export function withoutClaimedPaths(
   return translated.map((entry) => {
     for (const plan of entry.l4 === null ? [] : entry.http) {
       const hosts = plan.hostnames.map((host) => host.toLowerCase());
-      const paths = plan.paths.length === 0
-        ? [{ type: "PathPrefix", value: "/" }]
-        : plan.paths.map((p) => ({ type: p.type, value: trimmed(p.value) }));
+      const paths = plan.paths.length === 0 ? [{ type: "PathPrefix", value: "/" }] : plan.paths;
       for (const claim of claims) {
         if (claim.host !== null && hosts.length > 0 && !hosts.some((h) => covers(h, claim.host!))) {
           continue;
         }
-        const hit = paths.find((path) => under(path.value, trimmed(claim.path)));
+        const hit = paths.find((path) => under(trimmed(path.value), trimmed(claim.path)));
         if (hit === undefined) continue;
         const where = claim.host === null ? "" : ` on ${claim.host}`;
         return {
