@@ -114,11 +114,21 @@ function ingressWrites(
 }
 
 /** Every object (`Kind/name`) the ingress requirers may own: no other endpoint's may replace one. */
-function ingressObjects(world: ReconcileWorld): Set<string> {
-  return new Set([
-    `HTTPRoute/${redirectRouteName(world.app)}`,
+/** Whose each object of the ingress and ingress-per-unit requirers is (`Kind/name` → who). */
+function ingressObjects(world: ReconcileWorld): Map<string, string> {
+  return new Map([
+    [`HTTPRoute/${redirectRouteName(world.app)}`, "the Gateway's HTTP to HTTPS redirect"],
     ...world.ingress.flatMap((requirer) =>
-      requirer.backend === null ? [] : backendObjects(world.app, requirer.backend)
+      requirer.backend === null ? [] : backendObjects(world.app, requirer.backend).map((
+        object,
+      ) => [object, `ingress requirer ${requirer.app}`] as [string, string])
+    ),
+    ...world.ingressPerUnit.flatMap((requirer) =>
+      requirer.units.flatMap((entry) =>
+        unitObjects(world.app, entry.unit).map((object) =>
+          [object, `ingress-per-unit unit ${entry.unit}`] as [string, string]
+        )
+      )
     ),
   ]);
 }
@@ -317,7 +327,7 @@ function decideReconcile(found: ReconcileWorld): Outcome {
   const traefik = withoutClaimedPaths(
     translateTraefikRoutes(
       world,
-      (object) => ingressOwned.has(object) || ownedByUnit(world.app, world.ingressPerUnit, object),
+      (object) => ingressOwned.get(object),
     ),
     ingressClaims(world, config),
   );

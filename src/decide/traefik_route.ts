@@ -37,11 +37,11 @@ export const traefikOwner = (app: string) => `traefik-route ${app}`;
 const httpObjects = (plans: readonly HttpRouterPlan[]) =>
   plans.flatMap((plan) => [`HTTPRoute/${plan.name}-http`, `HTTPRoute/${plan.name}-https`]);
 
-/** Translates every requirer; `taken` tells other endpoints' objects (`Kind/name`), which a
- * requirer's may not replace. */
+/** Translates every requirer; `taken` tells whose another endpoint's object (`Kind/name`) is
+ * (undefined: nobody's), which a requirer's may not replace. */
 export function translateTraefikRoutes(
   world: ReconcileWorld,
-  taken: (object: string) => boolean,
+  taken: (object: string) => string | undefined,
 ): TranslatedRequirer[] {
   const httpNames = new Map<string, string>();
   return world.traefikRoutes.map((requirer): TranslatedRequirer => {
@@ -73,8 +73,8 @@ export function translateTraefikRoutes(
       services: plan.services,
     };
     const objects = [...l4RequestObjects(l4), ...httpObjects(plan.http)];
-    const clash = objects.find(taken);
-    if (clash !== undefined) return refused(`its object ${clash} is another endpoint's`);
+    const clash = objects.find((object) => taken(object) !== undefined);
+    if (clash !== undefined) return refused(`its object ${clash} is already ${taken(clash)}'s`);
     const shared = httpObjects(plan.http).find((object) => httpNames.has(object));
     if (shared !== undefined) {
       return refused(`its object ${shared} would be that of ${httpNames.get(shared)}`);

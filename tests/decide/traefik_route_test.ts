@@ -152,7 +152,7 @@ Deno.test("an object name an ingress requirer owns refuses the traefik-route req
   );
   ok(
     outcome.status?.message.includes(
-      "x: its object HTTPRoute/gw-x-tr-web-http is another endpoint's",
+      "x: its object HTTPRoute/gw-x-tr-web-http is already ingress requirer x-tr-web's",
     ),
     String(outcome.status?.message),
   );
@@ -295,7 +295,7 @@ Deno.test("an object name a per-unit requirer's unit owns refuses the traefik-ro
   deepStrictEqual(objects(outcome, "HTTPRoute").map((r) => r.metadata.name), ["gw-a-tr-5-http"]);
   ok(
     String(outcome.status?.message).includes(
-      "a: its object HTTPRoute/gw-a-tr-5-http is another endpoint's",
+      "a: its object HTTPRoute/gw-a-tr-5-http is already ingress-per-unit unit a-tr/5's",
     ),
     String(outcome.status?.message),
   );
