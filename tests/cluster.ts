@@ -153,7 +153,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     async acceptAll(gateway) {
       const live = get("Gateway", gateway);
-      const listeners = (live?.spec as { listeners?: { name: string }[] })?.listeners ?? [];
+      const listeners = (live?.spec as { listeners?: Listener[] })?.listeners ?? [];
       await cluster.setGatewayConditions(
         gateway,
         [
@@ -168,8 +168,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       );
       for (const kind of ["HTTPRoute", "TCPRoute", "UDPRoute", "TLSRoute"]) {
         for (const route of cluster.objects(kind)) {
+          // As a controller does: a route none of whose parents it can attach to is not Accepted.
+          const refused = unattached(route, listeners);
           await cluster.setRouteConditions(kind, route.metadata.name, [
-            { type: "Accepted", status: "True", reason: "Accepted" },
+            refused === null
+              ? { type: "Accepted", status: "True", reason: "Accepted" }
+              : { type: "Accepted", status: "False", reason: refused },
             { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
           ]);
         }
@@ -181,6 +185,40 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
   };
   return cluster;
+}
+
+interface Listener {
+  name: string;
+  hostname?: string;
+}
+
+/** Whether a route hostname and a listener's can meet (Gateway API: equal, or one a wildcard
+ * over the other). */
+function meets(route: string, listener: string): boolean {
+  const below = (host: string, wildcard: string) =>
+    wildcard.startsWith("*.") && host.endsWith(wildcard.slice(1)) && host !== wildcard.slice(2);
+  return route === listener || below(route, listener) || below(listener, route);
+}
+
+/** Why no parent of a route accepts it (`NoMatchingParent`: no such listener;
+ * `NoMatchingListenerHostname`: no hostname in common), or null when one does. */
+function unattached(route: KubeObject, listeners: readonly Listener[]): string | null {
+  const spec = route.spec as { parentRefs?: { sectionName?: string }[]; hostnames?: string[] };
+  const hostnames = spec.hostnames ?? [];
+  let reason = "NoMatchingParent";
+  for (const parent of spec.parentRefs ?? []) {
+    const found = parent.sectionName === undefined
+      ? listeners
+      : listeners.filter((listener) => listener.name === parent.sectionName);
+    if (found.length === 0) continue;
+    const hosts = found.some((listener) =>
+      listener.hostname === undefined || hostnames.length === 0 ||
+      hostnames.some((host) => meets(host, listener.hostname!))
+    );
+    if (hosts) return null;
+    reason = "NoMatchingListenerHostname";
+  }
+  return reason;
 }
 
 /** Conditions as the API stores them, observing `generation` unless they say otherwise. */
