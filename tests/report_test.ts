@@ -17,12 +17,13 @@ Deno.test("past the bound, the rest go as one line per level, none lost", () => 
     line("WARNING", 3001),
   ];
   const calls = logCalls(lines);
-  strictEqual(calls.length, MAX_LOG_LINES + 1);
-  deepStrictEqual(calls.slice(0, MAX_LOG_LINES - 1), lines.slice(0, MAX_LOG_LINES - 1));
-  const [warnings, errors] = calls.slice(MAX_LOG_LINES - 1);
+  // 18 one by one, then one line for each of the rest's two levels: 20 in all.
+  strictEqual(calls.length, MAX_LOG_LINES);
+  deepStrictEqual(calls.slice(0, MAX_LOG_LINES - 2), lines.slice(0, MAX_LOG_LINES - 2));
+  const [warnings, errors] = calls.slice(MAX_LOG_LINES - 2);
   strictEqual(warnings.level, "WARNING");
   strictEqual(
-    warnings.message.startsWith(`${3000 - MAX_LOG_LINES + 2} more: line 19 | line 20`),
+    warnings.message.startsWith(`${3000 - MAX_LOG_LINES + 3} more: line 18 | line 19`),
     true,
   );
   strictEqual(warnings.message.endsWith("line 2999 | line 3001"), true);
@@ -34,4 +35,16 @@ Deno.test("a line longer than one juju-log argument holds is cut, saying how muc
   const [line] = logCalls([{ level: "WARNING", message: "é".repeat(200_000) }]);
   strictEqual(line.message.length <= MAX_LOG_CHARS, true);
   strictEqual(line.message.endsWith("... (160040 characters more)"), true, line.message.slice(-40));
+});
+
+Deno.test("past the bound with every level in the rest: still at most the bound in all", () => {
+  const levels = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+  const lines = Array.from({ length: 40 }, (_, i) => line(levels[i % 5], i));
+  const calls = logCalls(lines);
+  strictEqual(calls.length, MAX_LOG_LINES);
+  const counted = calls.slice(MAX_LOG_LINES - 5).reduce(
+    (sum, call) => sum + Number(call.message.split(" ")[0]),
+    0,
+  );
+  strictEqual(counted + MAX_LOG_LINES - 5, 40, "none lost");
 });

@@ -113,8 +113,8 @@ function ingressWrites(
   });
 }
 
-/** Every object (`Kind/name`) the ingress requirers may own: no other endpoint's may replace one. */
-/** Whose each object of the ingress and ingress-per-unit requirers is (`Kind/name` → who). */
+/** Whose each object of the ingress and ingress-per-unit requirers is (`Kind/name` → who): no
+ * other endpoint's object may replace one. */
 function ingressObjects(world: ReconcileWorld): Map<string, string> {
   return new Map([
     [`HTTPRoute/${redirectRouteName(world.app)}`, "the Gateway's HTTP to HTTPS redirect"],

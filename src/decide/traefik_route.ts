@@ -159,10 +159,10 @@ export function traefikHttpRoutes(
 }
 
 /**
- * `traefik-route routers no listener carries: <app>: router <r> …` for each router of a served
- * requirer that no listener carries: `websecure` only on a Gateway that can have no HTTPS listener (no certificates
- * relation), or `web` only while HTTPS is enforced (HTTP only redirects); or null. While a
- * certificate is awaited, the TLS status says so instead.
+ * `traefik-route routers no listener carries (<why>): <app>: router <r> …` for each router of a
+ * served requirer that no listener carries: `websecure` only on a Gateway that can have no HTTPS
+ * listener (no certificates relation), or `web` only while HTTPS is enforced (HTTP only
+ * redirects); or null. While a certificate is awaited, the TLS status says so instead.
  */
 export function traefikUnlistened(
   translated: readonly TranslatedRequirer[],

@@ -109,7 +109,7 @@ export interface HookTools {
 }
 
 /** Juju rejects argv strings of 128 KiB or more (in bytes); ops splits log lines below that. */
-export const MAX_ARG_LENGTH = 131071;
+const MAX_ARG_LENGTH = 131071;
 
 const stringMap = z.record(z.string(), z.string());
 const nullableStringMap = z.pipe(z.nullable(stringMap), z.transform((value) => value ?? {}));

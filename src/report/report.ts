@@ -27,9 +27,15 @@ export function logCalls(lines: readonly LogLine[]): LogLine[] {
 
 function bounded(lines: readonly LogLine[]): LogLine[] {
   if (lines.length <= MAX_LOG_LINES) return [...lines];
-  const first = lines.slice(0, MAX_LOG_LINES - 1);
-  const rest = lines.slice(MAX_LOG_LINES - 1);
-  const levels = [...new Set(rest.map((line) => line.level))];
+  // As many lines one by one as leave room for one line per level of the rest.
+  let kept = MAX_LOG_LINES - 1;
+  let levels = [...new Set(lines.slice(kept).map((line) => line.level))];
+  while (kept + levels.length > MAX_LOG_LINES) {
+    kept = MAX_LOG_LINES - levels.length;
+    levels = [...new Set(lines.slice(kept).map((line) => line.level))];
+  }
+  const first = lines.slice(0, kept);
+  const rest = lines.slice(kept);
   return [
     ...first,
     ...levels.map((level) => {
